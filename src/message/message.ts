@@ -1,0 +1,66 @@
+/**
+ * The one message model every protocol maps to and from (ActiveMQ does the same
+ * with its OpenWire message). It is a plain object so it crosses worker
+ * boundaries by structured clone; `body` buffers are transferred where possible.
+ */
+import type { Destination } from "./destination.ts";
+
+/**
+ * Property values keep JMS typing where JavaScript can: `bigint` is a JMS long,
+ * a `number` is an int when integral and a double otherwise unless
+ * `propertyTypes` says otherwise (OpenWire needs byte/short/float exactly).
+ */
+export type PropertyValue = string | number | bigint | boolean | null;
+export type PropertyType = "boolean" | "byte" | "short" | "int" | "long" | "float" | "double" | "string";
+
+export type BodyKind = "none" | "text" | "bytes" | "map" | "object" | "stream";
+
+export interface Message {
+  messageId: string;
+  destination: Destination;
+  /** Where the message was first sent (kept when it moves, e.g. to a DLQ). */
+  originalDestination?: Destination;
+  replyTo?: Destination;
+  correlationId?: string;
+  type?: string;
+  /** 0-9, default 4. */
+  priority: number;
+  /** Absolute epoch milliseconds; 0 = never expires. */
+  expiration: number;
+  timestamp: number;
+  persistent: boolean;
+  /** Times the message was delivered before; JMSXDeliveryCount = this + 1. */
+  redeliveryCounter: number;
+  groupId?: string;
+  groupSeq?: number;
+  userId?: string;
+  /** The connection that produced it, for noLocal consumers. */
+  producerConnectionId?: string;
+  properties: Record<string, PropertyValue>;
+  propertyTypes?: Record<string, PropertyType>;
+  bodyKind: BodyKind;
+  /** Text bodies are UTF-8 bytes; bytes bodies are raw; others are their stored encoding. */
+  body: Uint8Array | null;
+}
+
+export const DEFAULT_PRIORITY = 4;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function textBody(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+export function bodyAsText(message: Message): string {
+  return message.body ? decoder.decode(message.body) : "";
+}
+
+export function isExpired(message: Message, now: number): boolean {
+  return message.expiration > 0 && message.expiration <= now;
+}
+
+/** Approximate memory footprint, for usage accounting. */
+export function messageSize(message: Message): number {
+  return 256 + (message.body?.byteLength ?? 0);
+}
