@@ -1,0 +1,659 @@
+/**
+ * The broker core: all routing state lives here and nowhere else. It knows no
+ * protocol and touches no socket or file; connectors reach it through
+ * `BrokerGateway.connect`, directly (vm://) or over the worker bus.
+ */
+import type { BrokerConfig } from "../config/mod.ts";
+import {
+  compositeMembers,
+  type Destination,
+  isComposite,
+  isTemporary,
+  isTopicLike,
+  isWildcardPattern,
+  qualifiedName,
+} from "../message/destination.ts";
+import { isExpired, type Message } from "../message/message.ts";
+import { type Logger, logger } from "../log.ts";
+import { Consumer, type Inflight } from "./consumer.ts";
+import { deadLetterCopy, deadLetterDestination } from "./dead_letter.ts";
+import { BrokerError } from "./errors.ts";
+import { PolicyMap } from "./policy.ts";
+import { type DestinationHooks, Queue } from "./queue.ts";
+import { parseSelector, type Selector } from "./selector/mod.ts";
+import { TopicSubscription } from "./topic_subscription.ts";
+import type {
+  AckInfo,
+  BrokerGateway,
+  BrokerSession,
+  ConnectionInfo,
+  ConnectionListener,
+  ConsumerInfo,
+} from "./types.ts";
+import { wildcardMatches } from "./wildcard.ts";
+
+interface TransactionOp {
+  consumer: Consumer;
+  inflight: Inflight;
+  poison: boolean;
+  cause?: string;
+}
+
+interface Transaction {
+  sends: Message[];
+  acks: TransactionOp[];
+}
+
+interface ConnectionState {
+  info: ConnectionInfo;
+  listener: ConnectionListener;
+  consumers: Map<string, Consumer>;
+  transactions: Map<string, Transaction>;
+  temporaries: Set<string>;
+  tempSeq: number;
+  closed: boolean;
+}
+
+export interface DestinationStats {
+  destination: Destination;
+  pending: number;
+  consumers: number;
+}
+
+export class BrokerService implements BrokerGateway {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly policies: PolicyMap;
+  readonly #connections = new Map<string, ConnectionState>();
+  readonly #clientIds = new Map<string, string>();
+  readonly #queues = new Map<string, Queue>();
+  readonly #topics = new Set<string>();
+  readonly #exactTopicSubs = new Map<string, Set<TopicSubscription>>();
+  readonly #wildcardTopicSubs = new Set<TopicSubscription>();
+  readonly #durables = new Map<string, TopicSubscription>();
+  readonly #wildcardQueueConsumers = new Set<Consumer>();
+  readonly #temporaries = new Map<string, string>();
+  readonly #hooks: DestinationHooks;
+  #stopped = false;
+
+  constructor(config: BrokerConfig, options: { now?: () => number } = {}) {
+    this.config = config;
+    this.log = logger("broker");
+    this.policies = new PolicyMap(config.policyEntries, config.defaultPolicy);
+    const now = options.now ?? Date.now;
+    this.#hooks = {
+      now,
+      expired: (destination, message) => {
+        if (this.log.debugEnabled) {
+          this.log.debug(`Expired message ${message.messageId} dropped from ${qualifiedName(destination)}`);
+        }
+      },
+      removed: () => {},
+    };
+    for (const d of config.destinations) this.#ensureDestination({ type: d.type, name: d.name });
+  }
+
+  get brokerName(): string {
+    return this.config.brokerName;
+  }
+
+  connect(info: ConnectionInfo, listener: ConnectionListener): Promise<BrokerSession> {
+    if (this.#stopped) return Promise.reject(new BrokerError("illegal-state", "Broker is stopped"));
+    if (this.#connections.has(info.connectionId)) {
+      return Promise.reject(new BrokerError("illegal-state", `Connection id '${info.connectionId}' is already in use`));
+    }
+    if (info.clientId !== undefined) {
+      const holder = this.#clientIds.get(info.clientId);
+      if (holder !== undefined) {
+        const from = this.#connections.get(holder)?.info.remoteAddress ?? "unknown";
+        return Promise.reject(
+          new BrokerError(
+            "invalid-client-id",
+            `Broker: ${this.brokerName} - Client: ${info.clientId} already connected from ${from}`,
+          ),
+        );
+      }
+      this.#clientIds.set(info.clientId, info.connectionId);
+    }
+    const state: ConnectionState = {
+      info,
+      listener,
+      consumers: new Map(),
+      transactions: new Map(),
+      temporaries: new Set(),
+      tempSeq: 0,
+      closed: false,
+    };
+    this.#connections.set(info.connectionId, state);
+    return Promise.resolve(new Session(this, state));
+  }
+
+  /** Closes every connection; connectors are stopped by whoever started them. */
+  stop(): void {
+    this.#stopped = true;
+    for (const state of [...this.#connections.values()]) {
+      this.closeConnection(state);
+      try {
+        state.listener.closed("Broker is shutting down");
+      } catch (err) {
+        this.log.error(`Closing connection ${state.info.connectionId} failed`, err);
+      }
+    }
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Backlog and consumer counts, for tests, the CLI and later the admin API. */
+  stats(): DestinationStats[] {
+    const out: DestinationStats[] = [];
+    for (const q of this.#queues.values()) {
+      out.push({ destination: q.destination, pending: q.pending.size, consumers: q.consumers.length });
+    }
+    for (const subs of [...this.#exactTopicSubs.values(), this.#wildcardTopicSubs]) {
+      for (const s of subs) {
+        out.push({ destination: s.destination, pending: s.pending.size, consumers: s.consumer ? 1 : 0 });
+      }
+    }
+    return out;
+  }
+
+  queueSize(name: string): number {
+    return this.#queues.get(`queue://${name}`)?.pending.size ?? 0;
+  }
+
+  // ---- consumers -------------------------------------------------------------
+
+  addConsumer(state: ConnectionState, info: ConsumerInfo): void {
+    if (state.consumers.has(info.consumerId)) {
+      throw new BrokerError("illegal-state", `Consumer id '${info.consumerId}' is already in use on this connection`);
+    }
+    const selectorText = info.selector?.trim();
+    const selector = selectorText
+      ? parseSelector(selectorText, { convertStringExpressions: info.convertStringExpressions })
+      : undefined;
+    const destinations = isComposite(info.destination) ? compositeMembers(info.destination) : [info.destination];
+    for (const d of destinations) this.#checkDestinationName(d);
+
+    if (info.browser) {
+      this.#browse(state, info, destinations, selector);
+      return;
+    }
+    const first = destinations[0];
+    const kind = info.subscriptionName !== undefined
+      ? "durableTopic"
+      : isTopicLike(first)
+      ? "topic"
+      : "queue";
+    const prefetch = this.policies.prefetchFor(first, kind, info.prefetch);
+    const consumer = new Consumer(info, state.info.connectionId, prefetch, selector, state.listener);
+    // Validate everything before attaching anything, so a refused consumer leaves no trace.
+    for (const d of destinations) {
+      if (isTemporary(d) && !isWildcardPattern(d) && !this.#temporaries.has(qualifiedName(d))) {
+        throw new BrokerError("invalid-destination", `The destination ${qualifiedName(d)} does not exist.`);
+      }
+      if (info.subscriptionName !== undefined) this.#checkDurable(state, info, d);
+    }
+    state.consumers.set(info.consumerId, consumer);
+    for (const d of destinations) {
+      if (isTopicLike(d)) this.#subscribeTopic(state, consumer, d, selector);
+      else this.#subscribeQueue(consumer, d);
+    }
+  }
+
+  #browse(state: ConnectionState, info: ConsumerInfo, destinations: Destination[], selector?: Selector): void {
+    for (const d of destinations) {
+      if (isTopicLike(d)) {
+        throw new BrokerError("invalid-destination", `Cannot browse a topic: ${qualifiedName(d)}`);
+      }
+    }
+    for (const d of destinations) {
+      for (const q of this.#matchingQueues(d)) {
+        for (const message of q.browse()) {
+          if (selector && !selector.matches(message)) continue;
+          state.listener.deliver({ consumerId: info.consumerId, message });
+        }
+      }
+    }
+    state.listener.browseEnd(info.consumerId);
+  }
+
+  #matchingQueues(d: Destination): Queue[] {
+    if (!isWildcardPattern(d)) {
+      const q = this.#queues.get(qualifiedName(d));
+      return q ? [q] : [];
+    }
+    return [...this.#queues.values()].filter((q) =>
+      q.destination.type === d.type && wildcardMatches(d.name, q.destination.name)
+    );
+  }
+
+  #subscribeQueue(consumer: Consumer, d: Destination): void {
+    if (isWildcardPattern(d)) {
+      this.#wildcardQueueConsumers.add(consumer);
+      for (const q of this.#matchingQueues(d)) q.addConsumer(consumer);
+      // A queue literally named like the pattern is also consumed (ActiveMQ semantics).
+      if (!this.#queues.has(qualifiedName(d))) this.#queue(d).addConsumer(consumer);
+      return;
+    }
+    this.#queue(d).addConsumer(consumer);
+  }
+
+  #checkDurable(state: ConnectionState, info: ConsumerInfo, d: Destination): void {
+    if (!isTopicLike(d)) {
+      throw new BrokerError(
+        "invalid-destination",
+        `A durable subscription needs a topic, not ${qualifiedName(d)}`,
+      );
+    }
+    const clientId = state.info.clientId;
+    if (clientId === undefined) {
+      throw new BrokerError(
+        "illegal-state",
+        "You cannot create a durable subscriber without specifying a unique clientID on a Connection",
+      );
+    }
+    const existing = this.#durables.get(durableKey(clientId, info.subscriptionName!));
+    if (existing?.consumer) {
+      throw new BrokerError(
+        "illegal-state",
+        `Durable consumer is in use for client: ${clientId} and subscriptionName: ${info.subscriptionName}`,
+      );
+    }
+  }
+
+  #subscribeTopic(state: ConnectionState, consumer: Consumer, d: Destination, selector?: Selector): void {
+    const info = consumer.info;
+    if (info.subscriptionName === undefined) {
+      const sub = new TopicSubscription(d, {
+        selector,
+        noLocal: info.noLocal,
+        ownerConnectionId: state.info.connectionId,
+      }, this.#hooks);
+      this.#indexSubscription(sub);
+      sub.attach(consumer);
+      return;
+    }
+    const clientId = state.info.clientId!;
+    const key = durableKey(clientId, info.subscriptionName);
+    let sub = this.#durables.get(key);
+    const sameDefinition = sub && qualifiedName(sub.destination) === qualifiedName(d) &&
+      (sub.selector?.text ?? "") === (selector?.text ?? "") && sub.noLocal === (info.noLocal ?? false);
+    if (sub && !sameDefinition) {
+      // ActiveMQ replaces a durable subscription whose topic or selector changed.
+      this.log.info(
+        `Durable subscription ${clientId}:${info.subscriptionName} changed topic or selector; recreating it`,
+      );
+      this.#dropSubscription(sub);
+      this.#durables.delete(key);
+      sub = undefined;
+    }
+    if (!sub) {
+      sub = new TopicSubscription(d, {
+        durable: { clientId, subscriptionName: info.subscriptionName },
+        selector,
+        noLocal: info.noLocal,
+        ownerConnectionId: state.info.connectionId,
+      }, this.#hooks);
+      this.#durables.set(key, sub);
+      this.#indexSubscription(sub);
+    }
+    sub.attach(consumer);
+  }
+
+  #indexSubscription(sub: TopicSubscription): void {
+    if (isWildcardPattern(sub.destination)) {
+      this.#wildcardTopicSubs.add(sub);
+      return;
+    }
+    const key = qualifiedName(sub.destination);
+    let set = this.#exactTopicSubs.get(key);
+    if (!set) this.#exactTopicSubs.set(key, set = new Set());
+    set.add(sub);
+    this.#topics.add(key);
+  }
+
+  #dropSubscription(sub: TopicSubscription): void {
+    if (isWildcardPattern(sub.destination)) this.#wildcardTopicSubs.delete(sub);
+    else {
+      const key = qualifiedName(sub.destination);
+      const set = this.#exactTopicSubs.get(key);
+      set?.delete(sub);
+      if (set && set.size === 0) this.#exactTopicSubs.delete(key);
+    }
+    for (const e of sub.pending.clear()) this.#hooks.removed(sub.destination, e.message);
+  }
+
+  removeConsumer(state: ConnectionState, consumerId: string): void {
+    const consumer = state.consumers.get(consumerId);
+    if (!consumer) return; // already gone, e.g. a browser that finished
+    state.consumers.delete(consumerId);
+    this.#closeConsumer(consumer);
+  }
+
+  #closeConsumer(consumer: Consumer): void {
+    consumer.closed = true;
+    this.#wildcardQueueConsumers.delete(consumer);
+    const sources = [...consumer.sources];
+    for (const source of sources) {
+      if (source instanceof Queue) source.removeConsumer(consumer);
+      else if (source instanceof TopicSubscription) {
+        source.detach(consumer);
+        if (!source.durable) this.#dropSubscription(source);
+      }
+    }
+    // Unacknowledged messages go back, counted as redelivered. Those acked in
+    // an open transaction stay with the transaction.
+    const touched = new Set<{ dispatch(): void }>();
+    for (const [id, inflight] of [...consumer.inflight]) {
+      if (inflight.transactionId !== undefined) continue;
+      consumer.take(id);
+      if (inflight.source instanceof TopicSubscription && !inflight.source.durable) continue;
+      inflight.source.redeliver(inflight.entry);
+      touched.add(inflight.source);
+    }
+    for (const s of touched) s.dispatch();
+  }
+
+  removeDurableSubscription(state: ConnectionState, subscriptionName: string): void {
+    const clientId = state.info.clientId;
+    const key = durableKey(clientId ?? "", subscriptionName);
+    const sub = this.#durables.get(key);
+    if (!sub) {
+      throw new BrokerError(
+        "invalid-destination",
+        `No durable subscription exists for clientID: ${clientId} and subscriptionName: ${subscriptionName}`,
+      );
+    }
+    if (sub.consumer) {
+      throw new BrokerError(
+        "illegal-state",
+        `Durable consumer is in use for client: ${clientId} and subscriptionName: ${subscriptionName}`,
+      );
+    }
+    this.#durables.delete(key);
+    this.#dropSubscription(sub);
+  }
+
+  // ---- sending ---------------------------------------------------------------
+
+  send(state: ConnectionState, message: Message, transactionId?: string): void {
+    const destinations = isComposite(message.destination)
+      ? compositeMembers(message.destination)
+      : [message.destination];
+    for (const d of destinations) {
+      this.#checkDestinationName(d);
+      if (isTemporary(d) && !this.#temporaries.has(qualifiedName(d)) && !this.config.allowTempAutoCreationOnSend) {
+        throw new BrokerError("invalid-destination", `The destination ${qualifiedName(d)} does not exist.`);
+      }
+    }
+    message.producerConnectionId ??= state.info.connectionId;
+    if (transactionId !== undefined) {
+      this.#transaction(state, transactionId).sends.push(message);
+      return;
+    }
+    this.#route(message);
+  }
+
+  #route(message: Message): void {
+    if (isComposite(message.destination)) {
+      for (const d of compositeMembers(message.destination)) this.#route({ ...message, destination: d });
+      return;
+    }
+    if (isExpired(message, this.#hooks.now())) {
+      this.#hooks.expired(message.destination, message);
+      return;
+    }
+    const d = message.destination;
+    if (!isTopicLike(d)) {
+      this.#queue(d).enqueue(message);
+      return;
+    }
+    const key = qualifiedName(d);
+    this.#topics.add(key);
+    const exact = this.#exactTopicSubs.get(key);
+    if (exact) for (const sub of exact) if (sub.accepts(message)) sub.enqueue(message);
+    for (const sub of this.#wildcardTopicSubs) {
+      if (sub.destination.type === d.type && wildcardMatches(sub.destination.name, d.name) && sub.accepts(message)) {
+        sub.enqueue(message);
+      }
+    }
+  }
+
+  #queue(d: Destination): Queue {
+    const key = qualifiedName(d);
+    let q = this.#queues.get(key);
+    if (!q) {
+      q = new Queue(d, this.#hooks);
+      this.#queues.set(key, q);
+      for (const c of this.#wildcardQueueConsumers) {
+        for (const pattern of isComposite(c.info.destination) ? compositeMembers(c.info.destination) : [c.info.destination]) {
+          if (pattern.type === d.type && isWildcardPattern(pattern) && wildcardMatches(pattern.name, d.name)) {
+            q.addConsumer(c);
+            break;
+          }
+        }
+      }
+    }
+    return q;
+  }
+
+  #ensureDestination(d: Destination): void {
+    if (isTopicLike(d)) this.#topics.add(qualifiedName(d));
+    else this.#queue(d);
+  }
+
+  #checkDestinationName(d: Destination): void {
+    if (d.name.trim().length === 0) {
+      throw new BrokerError("invalid-destination", `Destination name must not be empty: '${qualifiedName(d)}'`);
+    }
+  }
+
+  // ---- acknowledgements -----------------------------------------------------
+
+  ack(state: ConnectionState, ack: AckInfo): void {
+    const consumer = state.consumers.get(ack.consumerId);
+    if (!consumer) {
+      throw new BrokerError("illegal-state", `No consumer '${ack.consumerId}' on this connection`);
+    }
+    const cumulative = ack.kind === "standard" || (ack.kind === "poison" && ack.cumulative === true);
+    const inflights = cumulative
+      ? consumer.upTo(ack.messageId)
+      : (consumer.inflight.has(ack.messageId) ? [consumer.inflight.get(ack.messageId)!] : undefined);
+    if (!inflights) {
+      throw new BrokerError("illegal-state", `Unexpected ACK received for message-id [${ack.messageId}]`);
+    }
+    const poison = ack.kind === "poison";
+    if (ack.transactionId !== undefined) {
+      const tx = this.#transaction(state, ack.transactionId);
+      for (const inflight of inflights) {
+        consumer.markTransacted(inflight, ack.transactionId);
+        tx.acks.push({ consumer, inflight, poison, cause: ack.cause });
+      }
+    } else {
+      for (const inflight of inflights) this.#settle(consumer, inflight, poison, ack.cause);
+    }
+    for (const s of consumer.sources) s.dispatch();
+  }
+
+  #settle(consumer: Consumer, inflight: Inflight, poison: boolean, cause?: string): void {
+    consumer.take(inflight.entry.message.messageId);
+    inflight.source.acknowledge(inflight.entry);
+    if (poison) {
+      this.#deadLetter(
+        { ...inflight.entry.message, redeliveryCounter: inflight.entry.redeliveryCounter },
+        cause ?? "Message was refused by the consumer (NACK)",
+      );
+    }
+  }
+
+  #deadLetter(message: Message, cause: string): void {
+    const from = message.originalDestination ?? message.destination;
+    const strategy = this.policies.deadLetterStrategyFor(from);
+    const dlq = deadLetterDestination(strategy, message);
+    if (!dlq || (dlq.type === message.destination.type && dlq.name === message.destination.name)) {
+      this.log.debug(`Dead message ${message.messageId} from ${qualifiedName(from)} dropped: ${cause}`);
+      return;
+    }
+    this.#route(deadLetterCopy(message, dlq, cause, strategy, this.#hooks.now()));
+  }
+
+  // ---- transactions -----------------------------------------------------------
+
+  #transaction(state: ConnectionState, transactionId: string): Transaction {
+    const tx = state.transactions.get(transactionId);
+    if (!tx) throw new BrokerError("transaction", `Invalid transaction id: ${transactionId}`);
+    return tx;
+  }
+
+  beginTransaction(state: ConnectionState, transactionId: string): void {
+    if (state.transactions.has(transactionId)) {
+      throw new BrokerError("transaction", `The transaction ${transactionId} was already started`);
+    }
+    state.transactions.set(transactionId, { sends: [], acks: [] });
+  }
+
+  commitTransaction(state: ConnectionState, transactionId: string): void {
+    const tx = this.#transaction(state, transactionId);
+    state.transactions.delete(transactionId);
+    for (const message of tx.sends) this.#route(message);
+    const touched = new Set<Consumer>();
+    for (const op of tx.acks) {
+      this.#settle(op.consumer, op.inflight, op.poison, op.cause);
+      touched.add(op.consumer);
+    }
+    for (const c of touched) for (const s of c.sources) s.dispatch();
+  }
+
+  rollbackTransaction(state: ConnectionState, transactionId: string): void {
+    const tx = this.#transaction(state, transactionId);
+    state.transactions.delete(transactionId);
+    this.#rollback(tx);
+  }
+
+  #rollback(tx: Transaction): void {
+    const touched = new Set<{ dispatch(): void }>();
+    for (const op of tx.acks) {
+      op.consumer.take(op.inflight.entry.message.messageId);
+      if (op.inflight.source instanceof TopicSubscription && op.inflight.source.consumer === undefined &&
+        !op.inflight.source.durable) continue;
+      op.inflight.source.redeliver(op.inflight.entry);
+      touched.add(op.inflight.source);
+    }
+    for (const s of touched) s.dispatch();
+  }
+
+  // ---- temporary destinations ------------------------------------------------
+
+  createTemporaryDestination(state: ConnectionState, type: "temp-queue" | "temp-topic"): Destination {
+    const d: Destination = { type, name: `${state.info.connectionId}:${++state.tempSeq}` };
+    const key = qualifiedName(d);
+    this.#temporaries.set(key, state.info.connectionId);
+    state.temporaries.add(key);
+    this.#ensureDestination(d);
+    return d;
+  }
+
+  deleteTemporaryDestination(state: ConnectionState, d: Destination): void {
+    const key = qualifiedName(d);
+    if (this.#temporaries.get(key) !== state.info.connectionId) {
+      throw new BrokerError("invalid-destination", `The destination ${key} is not a temporary destination of this connection`);
+    }
+    this.#removeTemporary(key);
+    state.temporaries.delete(key);
+  }
+
+  #removeTemporary(key: string): void {
+    this.#temporaries.delete(key);
+    this.#topics.delete(key);
+    const q = this.#queues.get(key);
+    if (q) {
+      for (const c of [...q.consumers]) q.removeConsumer(c);
+      q.purge();
+      this.#queues.delete(key);
+    }
+    const subs = this.#exactTopicSubs.get(key);
+    if (subs) for (const s of [...subs]) this.#dropSubscription(s);
+  }
+
+  // ---- connections -------------------------------------------------------------
+
+  closeConnection(state: ConnectionState): void {
+    if (state.closed) return;
+    state.closed = true;
+    for (const tx of state.transactions.values()) this.#rollback(tx);
+    state.transactions.clear();
+    for (const consumer of state.consumers.values()) this.#closeConsumer(consumer);
+    state.consumers.clear();
+    for (const key of state.temporaries) this.#removeTemporary(key);
+    state.temporaries.clear();
+    if (state.info.clientId !== undefined && this.#clientIds.get(state.info.clientId) === state.info.connectionId) {
+      this.#clientIds.delete(state.info.clientId);
+    }
+    this.#connections.delete(state.info.connectionId);
+  }
+}
+
+function durableKey(clientId: string, subscriptionName: string): string {
+  return `${clientId}\u0000${subscriptionName}`;
+}
+
+/** One connection's handle on the broker; every method is safe to call after close (it throws). */
+class Session implements BrokerSession {
+  readonly #broker: BrokerService;
+  readonly #state: ConnectionState;
+
+  constructor(broker: BrokerService, state: ConnectionState) {
+    this.#broker = broker;
+    this.#state = state;
+  }
+
+  get connectionId(): string {
+    return this.#state.info.connectionId;
+  }
+
+  #run<T>(fn: () => T): Promise<T> {
+    try {
+      if (this.#state.closed) throw new BrokerError("illegal-state", "The connection is already closed");
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  addConsumer(info: ConsumerInfo): Promise<void> {
+    return this.#run(() => this.#broker.addConsumer(this.#state, info));
+  }
+  removeConsumer(consumerId: string): Promise<void> {
+    return this.#run(() => this.#broker.removeConsumer(this.#state, consumerId));
+  }
+  removeDurableSubscription(subscriptionName: string): Promise<void> {
+    return this.#run(() => this.#broker.removeDurableSubscription(this.#state, subscriptionName));
+  }
+  send(message: Message, transactionId?: string): Promise<void> {
+    return this.#run(() => this.#broker.send(this.#state, message, transactionId));
+  }
+  ack(ack: AckInfo): Promise<void> {
+    return this.#run(() => this.#broker.ack(this.#state, ack));
+  }
+  beginTransaction(transactionId: string): Promise<void> {
+    return this.#run(() => this.#broker.beginTransaction(this.#state, transactionId));
+  }
+  commitTransaction(transactionId: string): Promise<void> {
+    return this.#run(() => this.#broker.commitTransaction(this.#state, transactionId));
+  }
+  rollbackTransaction(transactionId: string): Promise<void> {
+    return this.#run(() => this.#broker.rollbackTransaction(this.#state, transactionId));
+  }
+  createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination> {
+    return this.#run(() => this.#broker.createTemporaryDestination(this.#state, type));
+  }
+  deleteTemporaryDestination(destination: Destination): Promise<void> {
+    return this.#run(() => this.#broker.deleteTemporaryDestination(this.#state, destination));
+  }
+  close(): Promise<void> {
+    this.#broker.closeConnection(this.#state);
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * A consumer as the core sees it: its selector, its prefetch credit and the
+ * messages delivered to it that are not yet acknowledged (in delivery order,
+ * which is what a cumulative ack covers).
+ */
+import type { Message } from "../message/message.ts";
+import type { Selector } from "./selector/mod.ts";
+import type { QueuedMessage } from "./message_list.ts";
+import type { ConnectionListener, ConsumerInfo } from "./types.ts";
+
+/** Where a delivered message came from and goes back to. */
+export interface MessageSource {
+  /** The message is consumed for good. */
+  acknowledge(entry: QueuedMessage): void;
+  /** The message returns to the source, counted as redelivered. */
+  redeliver(entry: QueuedMessage): void;
+  dispatch(): void;
+}
+
+export interface Inflight {
+  entry: QueuedMessage;
+  source: MessageSource;
+  /** Acknowledged inside a still-open transaction: no longer counts against prefetch. */
+  transactionId?: string;
+}
+
+export class Consumer {
+  readonly info: ConsumerInfo;
+  readonly connectionId: string;
+  readonly selector: Selector | undefined;
+  readonly prefetch: number;
+  readonly listener: ConnectionListener;
+  readonly inflight = new Map<string, Inflight>();
+  readonly sources = new Set<MessageSource>();
+  #transacted = 0;
+  closed = false;
+
+  constructor(
+    info: ConsumerInfo,
+    connectionId: string,
+    prefetch: number,
+    selector: Selector | undefined,
+    listener: ConnectionListener,
+  ) {
+    this.info = info;
+    this.connectionId = connectionId;
+    this.prefetch = prefetch;
+    this.selector = selector;
+    this.listener = listener;
+  }
+
+  get id(): string {
+    return this.info.consumerId;
+  }
+
+  get priority(): number {
+    return this.info.priority ?? 0;
+  }
+
+  hasCredit(): boolean {
+    return !this.closed && this.inflight.size - this.#transacted < this.prefetch;
+  }
+
+  /** Selector and noLocal: may this consumer receive the message at all? */
+  accepts(message: Message): boolean {
+    if (this.info.noLocal && message.producerConnectionId === this.connectionId) return false;
+    return this.selector ? this.selector.matches(message) : true;
+  }
+
+  deliver(entry: QueuedMessage, source: MessageSource): void {
+    this.inflight.set(entry.message.messageId, { entry, source });
+    const message = entry.redeliveryCounter === entry.message.redeliveryCounter
+      ? entry.message
+      : { ...entry.message, redeliveryCounter: entry.redeliveryCounter };
+    this.listener.deliver({ consumerId: this.info.consumerId, message });
+  }
+
+  markTransacted(inflight: Inflight, transactionId: string): void {
+    if (inflight.transactionId === undefined) this.#transacted++;
+    inflight.transactionId = transactionId;
+  }
+
+  take(messageId: string): Inflight | undefined {
+    const inflight = this.inflight.get(messageId);
+    if (!inflight) return undefined;
+    this.inflight.delete(messageId);
+    if (inflight.transactionId !== undefined) this.#transacted--;
+    return inflight;
+  }
+
+  /** Inflight entries up to and including `messageId`, in delivery order. */
+  upTo(messageId: string): Inflight[] | undefined {
+    if (!this.inflight.has(messageId)) return undefined;
+    const out: Inflight[] = [];
+    for (const [id, inflight] of this.inflight) {
+      if (inflight.transactionId === undefined) out.push(inflight);
+      if (id === messageId) break;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * One subscriber's view of a topic (or of every topic a wildcard matches): its
+ * own backlog of matching messages. Durable subscriptions outlive their
+ * consumer and keep collecting while it is offline.
+ */
+import type { Destination } from "../message/destination.ts";
+import { isExpired, type Message } from "../message/message.ts";
+import type { Consumer, MessageSource } from "./consumer.ts";
+import { MessageList, type QueuedMessage } from "./message_list.ts";
+import type { DestinationHooks } from "./queue.ts";
+import type { Selector } from "./selector/mod.ts";
+
+export interface DurableKey {
+  clientId: string;
+  subscriptionName: string;
+}
+
+export class TopicSubscription implements MessageSource {
+  /** Pattern this subscription listens on (may contain wildcards). */
+  readonly destination: Destination;
+  readonly durable: DurableKey | undefined;
+  readonly pending = new MessageList();
+  consumer: Consumer | undefined;
+  /** Selector and noLocal of the subscription itself (a durable one keeps them while offline). */
+  selector: Selector | undefined;
+  noLocal: boolean;
+  ownerConnectionId: string;
+  readonly #hooks: DestinationHooks;
+  #seq = 0;
+  #dispatching = false;
+  #again = false;
+
+  constructor(
+    destination: Destination,
+    options: { durable?: DurableKey; selector?: Selector; noLocal?: boolean; ownerConnectionId: string },
+    hooks: DestinationHooks,
+  ) {
+    this.destination = destination;
+    this.durable = options.durable;
+    this.selector = options.selector;
+    this.noLocal = options.noLocal ?? false;
+    this.ownerConnectionId = options.ownerConnectionId;
+    this.#hooks = hooks;
+  }
+
+  accepts(message: Message): boolean {
+    if (this.noLocal && message.producerConnectionId === this.ownerConnectionId) return false;
+    return this.selector ? this.selector.matches(message) : true;
+  }
+
+  enqueue(message: Message): void {
+    this.pending.push({ message, seq: ++this.#seq, redeliveryCounter: message.redeliveryCounter });
+    this.dispatch();
+  }
+
+  attach(consumer: Consumer): void {
+    this.consumer = consumer;
+    this.ownerConnectionId = consumer.connectionId;
+    consumer.sources.add(this);
+    this.dispatch();
+  }
+
+  detach(consumer: Consumer): void {
+    if (this.consumer === consumer) this.consumer = undefined;
+    consumer.sources.delete(this);
+  }
+
+  acknowledge(entry: QueuedMessage): void {
+    this.#hooks.removed(this.destination, entry.message);
+  }
+
+  redeliver(entry: QueuedMessage): void {
+    entry.redeliveryCounter++;
+    this.pending.insertInOrder(entry);
+  }
+
+  dispatch(): void {
+    if (this.#dispatching) {
+      this.#again = true;
+      return;
+    }
+    this.#dispatching = true;
+    try {
+      do {
+        this.#again = false;
+        this.#dispatchPass();
+      } while (this.#again);
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  #dispatchPass(): void {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const now = this.#hooks.now();
+    while (this.pending.head && consumer.hasCredit()) {
+      const node = this.pending.head;
+      this.pending.remove(node);
+      if (isExpired(node.value.message, now)) {
+        this.#hooks.expired(node.value.message.destination, node.value.message);
+        continue;
+      }
+      consumer.deliver(node.value, this);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The protocol-neutral operations a connection performs on the broker core.
+ * Protocol converters (STOMP, OpenWire, MQTT, …) and the in-process vm://
+ * client speak only this; connector workers reach it through the bus.
+ */
+import type { Destination } from "../message/destination.ts";
+import type { Message } from "../message/message.ts";
+
+export type AckMode = "auto" | "client" | "individual";
+
+export interface ConnectionInfo {
+  connectionId: string;
+  clientId?: string;
+  userName?: string;
+  password?: string;
+  remoteAddress?: string;
+  /** Name of the transport connector, e.g. `stomp`, or `vm`. */
+  connector: string;
+}
+
+export interface ConsumerInfo {
+  consumerId: string;
+  destination: Destination;
+  selector?: string;
+  /** STOMP compares numeric-looking string properties with numeric literals. */
+  convertStringExpressions?: boolean;
+  ackMode: AckMode;
+  /** Undefined = the default of its consumer kind (and policy entries may override it). */
+  prefetch?: number;
+  noLocal?: boolean;
+  /** Durable topic subscription name (with the connection's client id). */
+  subscriptionName?: string;
+  browser?: boolean;
+  exclusive?: boolean;
+  priority?: number;
+}
+
+/**
+ * `standard` acknowledges every message delivered to the consumer up to and
+ * including `messageId` (cumulative, like OpenWire's STANDARD ack over a range);
+ * `individual` only that message; `poison` refuses it (dead-letter handling),
+ * cumulatively when `cumulative` is set.
+ */
+export interface AckInfo {
+  consumerId: string;
+  messageId: string;
+  kind: "standard" | "individual" | "poison";
+  cumulative?: boolean;
+  transactionId?: string;
+  cause?: string;
+}
+
+export interface Delivery {
+  consumerId: string;
+  message: Message;
+}
+
+/** What the core pushes to a connection. Must not throw. */
+export interface ConnectionListener {
+  deliver(delivery: Delivery): void;
+  /** A queue browser has seen every message there was. */
+  browseEnd(consumerId: string): void;
+  /** The broker closed the connection (shutdown, client id taken over, …). */
+  closed(reason: string): void;
+}
+
+export interface BrokerSession {
+  readonly connectionId: string;
+  addConsumer(info: ConsumerInfo): Promise<void>;
+  removeConsumer(consumerId: string): Promise<void>;
+  removeDurableSubscription(subscriptionName: string): Promise<void>;
+  send(message: Message, transactionId?: string): Promise<void>;
+  ack(ack: AckInfo): Promise<void>;
+  beginTransaction(transactionId: string): Promise<void>;
+  commitTransaction(transactionId: string): Promise<void>;
+  rollbackTransaction(transactionId: string): Promise<void>;
+  createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination>;
+  deleteTemporaryDestination(destination: Destination): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a connector (or vm://) needs from the broker. */
+export interface BrokerGateway {
+  connect(info: ConnectionInfo, listener: ConnectionListener): Promise<BrokerSession>;
+}

@@ -1,0 +1,40 @@
+/**
+ * Commands that cross between a connector worker and the core (main thread).
+ * Plain objects only: they go through structured clone. Each side batches every
+ * command of one turn into a single postMessage (see BatchingPort).
+ */
+import type { SerializedError } from "../broker/errors.ts";
+import type { ConnectionInfo } from "../broker/types.ts";
+import type { TransportConnectorConfig } from "../config/mod.ts";
+import type { LogLevel } from "../log.ts";
+import type { Message } from "../message/message.ts";
+
+export type SessionOp =
+  | "addConsumer"
+  | "removeConsumer"
+  | "removeDurableSubscription"
+  | "send"
+  | "ack"
+  | "beginTransaction"
+  | "commitTransaction"
+  | "rollbackTransaction"
+  | "createTemporaryDestination"
+  | "deleteTemporaryDestination"
+  | "close";
+
+/** Worker → core. */
+export type ConnectorToCore =
+  | { k: "connect"; id: number; info: ConnectionInfo }
+  | { k: "call"; id: number; conn: string; op: SessionOp; args: unknown[] }
+  | { k: "listening"; hostname: string; port: number }
+  | { k: "failed"; message: string }
+  | { k: "stopped" };
+
+/** Core → worker. */
+export type CoreToConnector =
+  | { k: "init"; connector: TransportConnectorConfig; logLevel: LogLevel; brokerName: string; connectorIndex: number }
+  | { k: "reply"; id: number; value?: unknown; error?: SerializedError }
+  | { k: "deliver"; conn: string; consumerId: string; message: Message }
+  | { k: "browseEnd"; conn: string; consumerId: string }
+  | { k: "closed"; conn: string; reason: string }
+  | { k: "stop" };

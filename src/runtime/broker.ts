@@ -1,0 +1,129 @@
+/**
+ * A running broker: the core plus one worker per transport connector, started
+ * from a typed config (or an activemq.xml file) and stopped in order.
+ */
+import { BrokerService } from "../broker/broker_service.ts";
+import { type BrokerConfig, type ConfigWarning, loadConfigFile } from "../config/mod.ts";
+import { type LogLevel, logger, logLevel, setLogLevel } from "../log.ts";
+import { type ConnectorHandle, startConnector } from "../transport/connector_host.ts";
+import { isProtocolAvailable } from "../transport/protocols.ts";
+import { VmConnection, type VmConnectionOptions } from "../vm/vm_client.ts";
+
+export interface BrokerStartOptions {
+  /** Log threshold for the broker and its workers (default: the current one, `info`). */
+  logLevel?: LogLevel;
+  /** Extra `${name}` values for an activemq.xml file. */
+  properties?: Record<string, string>;
+}
+
+const log = logger("broker");
+
+export class Broker implements AsyncDisposable {
+  readonly config: BrokerConfig;
+  readonly service: BrokerService;
+  readonly connectors: readonly ConnectorHandle[];
+  readonly warnings: readonly ConfigWarning[];
+  #stopped = false;
+
+  private constructor(
+    config: BrokerConfig,
+    service: BrokerService,
+    connectors: ConnectorHandle[],
+    warnings: ConfigWarning[],
+  ) {
+    this.config = config;
+    this.service = service;
+    this.connectors = connectors;
+    this.warnings = warnings;
+  }
+
+  /**
+   * Starts a broker from a config object or an activemq.xml path.
+   *
+   * @example
+   * ```ts
+   * const broker = await Broker.start("conf/activemq.xml");
+   * await broker.stop();
+   * ```
+   */
+  static async start(config: BrokerConfig | string, options: BrokerStartOptions = {}): Promise<Broker> {
+    if (options.logLevel) setLogLevel(options.logLevel);
+    let warnings: ConfigWarning[] = [];
+    if (typeof config === "string") {
+      const loaded = await loadConfigFile(config, { properties: options.properties });
+      config = loaded.config;
+      warnings = loaded.warnings;
+      for (const w of warnings) log.warn(`${w.location.file}:${w.location.line}: ${w.message}`);
+    }
+    reportUnavailableStore(config);
+    const service = new BrokerService(config);
+    const available = config.transportConnectors.filter((c) => {
+      if (isProtocolAvailable(c.uri)) return true;
+      log.warn(
+        `Transport connector ${c.name} (${c.uri.raw}) is not available yet in this version and is not started`,
+      );
+      return false;
+    });
+    const started = await Promise.allSettled(available.map((c, i) =>
+      startConnector(service, c, { connectorIndex: i, brokerName: config.brokerName, logLevel: logLevel() })
+    ));
+    const connectors = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+    const failure = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) {
+      await Promise.allSettled(connectors.map((c) => c.stop()));
+      service.stop();
+      throw failure.reason;
+    }
+    for (const c of connectors) {
+      log.info(`Listening for connections at: ${c.config.uri.scheme}://${c.config.uri.host}:${c.port}`);
+    }
+    log.info(`Broker ${config.brokerName} started`);
+    return new Broker(config, service, connectors, warnings);
+  }
+
+  /** The connector with this name, e.g. `stomp`. */
+  connector(name: string): ConnectorHandle | undefined {
+    return this.connectors.find((c) => c.name === name);
+  }
+
+  /**
+   * An in-process (vm://) connection: no socket, no thread hop.
+   *
+   * @example
+   * ```ts
+   * const conn = await broker.connect();
+   * await conn.send("queue://orders", "hello");
+   * ```
+   */
+  connect(options: VmConnectionOptions = {}): Promise<VmConnection> {
+    return VmConnection.open(this.service, options);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    log.info(`Broker ${this.config.brokerName} stopping`);
+    await Promise.allSettled(this.connectors.map((c) => c.stop()));
+    this.service.stop();
+    log.info(`Broker ${this.config.brokerName} stopped`);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+function reportUnavailableStore(config: BrokerConfig): void {
+  const adapter = config.persistenceAdapter;
+  if (!config.persistent || adapter.kind === "memory") return;
+  const where = adapter.location ? `${adapter.location.file}:${adapter.location.line}: ` : "";
+  const name = adapter.kind === "kahaDB"
+    ? "<kahaDB>"
+    : adapter.kind === "jdbc"
+    ? "<jdbcPersistenceAdapter>"
+    : "<journalPersistenceAdapterFactory>";
+  log.warn(
+    `${where}${name} persistence is not available yet in this version; messages are kept in memory ` +
+      `and are lost when the broker stops (set persistent="false" on <broker> to silence this)`,
+  );
+}

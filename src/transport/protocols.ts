@@ -1,0 +1,19 @@
+/**
+ * The protocols a connector worker can speak. Imported statically so that
+ * `deno compile` bundles every codec into the binary.
+ */
+import type { TransportUri } from "../config/mod.ts";
+import { stompProtocol } from "../protocol/stomp/mod.ts";
+import type { ProtocolHandler } from "./protocol.ts";
+
+const PROTOCOLS: Partial<Record<TransportUri["protocol"], ProtocolHandler>> = {
+  stomp: stompProtocol,
+};
+
+export function protocolFor(protocol: TransportUri["protocol"]): ProtocolHandler | undefined {
+  return PROTOCOLS[protocol];
+}
+
+export function isProtocolAvailable(uri: TransportUri): boolean {
+  return PROTOCOLS[uri.protocol] !== undefined && !uri.tls;
+}
