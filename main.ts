@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { Broker } from "./src/runtime/broker.ts";
 import { ConfigError } from "./src/config/mod.ts";
-import { type LogLevel, logger } from "./src/log.ts";
+import { logger, type LogLevel } from "./src/log.ts";
 
 const VERSION = "0.1.0";
 

@@ -45,7 +45,11 @@ export function logger(component: string): Logger {
     },
     error: (m, err) => {
       if (threshold > ORDER.error) return;
-      const detail = err instanceof Error ? `: ${err.stack ?? err.message}` : err !== undefined ? `: ${err}` : "";
+      const detail = err instanceof Error
+        ? `: ${err.stack ?? err.message}`
+        : err !== undefined
+        ? `: ${err}`
+        : "";
       console.error(line("ERROR", component, m + detail));
     },
     get debugEnabled() {

@@ -100,7 +100,9 @@ export class BrokerService implements BrokerGateway {
   connect(info: ConnectionInfo, listener: ConnectionListener): Promise<BrokerSession> {
     if (this.#stopped) return Promise.reject(new BrokerError("illegal-state", "Broker is stopped"));
     if (this.#connections.has(info.connectionId)) {
-      return Promise.reject(new BrokerError("illegal-state", `Connection id '${info.connectionId}' is already in use`));
+      return Promise.reject(
+        new BrokerError("illegal-state", `Connection id '${info.connectionId}' is already in use`),
+      );
     }
     if (info.clientId !== undefined) {
       const holder = this.#clientIds.get(info.clientId);
@@ -167,13 +169,18 @@ export class BrokerService implements BrokerGateway {
 
   addConsumer(state: ConnectionState, info: ConsumerInfo): void {
     if (state.consumers.has(info.consumerId)) {
-      throw new BrokerError("illegal-state", `Consumer id '${info.consumerId}' is already in use on this connection`);
+      throw new BrokerError(
+        "illegal-state",
+        `Consumer id '${info.consumerId}' is already in use on this connection`,
+      );
     }
     const selectorText = info.selector?.trim();
     const selector = selectorText
       ? parseSelector(selectorText, { convertStringExpressions: info.convertStringExpressions })
       : undefined;
-    const destinations = isComposite(info.destination) ? compositeMembers(info.destination) : [info.destination];
+    const destinations = isComposite(info.destination)
+      ? compositeMembers(info.destination)
+      : [info.destination];
     for (const d of destinations) this.#checkDestinationName(d);
 
     if (info.browser) {
@@ -202,7 +209,12 @@ export class BrokerService implements BrokerGateway {
     }
   }
 
-  #browse(state: ConnectionState, info: ConsumerInfo, destinations: Destination[], selector?: Selector): void {
+  #browse(
+    state: ConnectionState,
+    info: ConsumerInfo,
+    destinations: Destination[],
+    selector?: Selector,
+  ): void {
     for (const d of destinations) {
       if (isTopicLike(d)) {
         throw new BrokerError("invalid-destination", `Cannot browse a topic: ${qualifiedName(d)}`);
@@ -384,7 +396,9 @@ export class BrokerService implements BrokerGateway {
       : [message.destination];
     for (const d of destinations) {
       this.#checkDestinationName(d);
-      if (isTemporary(d) && !this.#temporaries.has(qualifiedName(d)) && !this.config.allowTempAutoCreationOnSend) {
+      if (
+        isTemporary(d) && !this.#temporaries.has(qualifiedName(d)) && !this.config.allowTempAutoCreationOnSend
+      ) {
         throw new BrokerError("invalid-destination", `The destination ${qualifiedName(d)} does not exist.`);
       }
     }
@@ -413,9 +427,12 @@ export class BrokerService implements BrokerGateway {
     const key = qualifiedName(d);
     this.#topics.add(key);
     const exact = this.#exactTopicSubs.get(key);
-    if (exact) for (const sub of exact) if (sub.accepts(message)) sub.enqueue(message);
+    if (exact) { for (const sub of exact) if (sub.accepts(message)) sub.enqueue(message); }
     for (const sub of this.#wildcardTopicSubs) {
-      if (sub.destination.type === d.type && wildcardMatches(sub.destination.name, d.name) && sub.accepts(message)) {
+      if (
+        sub.destination.type === d.type && wildcardMatches(sub.destination.name, d.name) &&
+        sub.accepts(message)
+      ) {
         sub.enqueue(message);
       }
     }
@@ -428,8 +445,14 @@ export class BrokerService implements BrokerGateway {
       q = new Queue(d, this.#hooks);
       this.#queues.set(key, q);
       for (const c of this.#wildcardQueueConsumers) {
-        for (const pattern of isComposite(c.info.destination) ? compositeMembers(c.info.destination) : [c.info.destination]) {
-          if (pattern.type === d.type && isWildcardPattern(pattern) && wildcardMatches(pattern.name, d.name)) {
+        for (
+          const pattern of isComposite(c.info.destination)
+            ? compositeMembers(c.info.destination)
+            : [c.info.destination]
+        ) {
+          if (
+            pattern.type === d.type && isWildcardPattern(pattern) && wildcardMatches(pattern.name, d.name)
+          ) {
             q.addConsumer(c);
             break;
           }
@@ -446,7 +469,10 @@ export class BrokerService implements BrokerGateway {
 
   #checkDestinationName(d: Destination): void {
     if (d.name.trim().length === 0) {
-      throw new BrokerError("invalid-destination", `Destination name must not be empty: '${qualifiedName(d)}'`);
+      throw new BrokerError(
+        "invalid-destination",
+        `Destination name must not be empty: '${qualifiedName(d)}'`,
+      );
     }
   }
 
@@ -536,8 +562,10 @@ export class BrokerService implements BrokerGateway {
     const touched = new Set<{ dispatch(): void }>();
     for (const op of tx.acks) {
       op.consumer.take(op.inflight.entry.message.messageId);
-      if (op.inflight.source instanceof TopicSubscription && op.inflight.source.consumer === undefined &&
-        !op.inflight.source.durable) continue;
+      if (
+        op.inflight.source instanceof TopicSubscription && op.inflight.source.consumer === undefined &&
+        !op.inflight.source.durable
+      ) continue;
       op.inflight.source.redeliver(op.inflight.entry);
       touched.add(op.inflight.source);
     }
@@ -558,7 +586,10 @@ export class BrokerService implements BrokerGateway {
   deleteTemporaryDestination(state: ConnectionState, d: Destination): void {
     const key = qualifiedName(d);
     if (this.#temporaries.get(key) !== state.info.connectionId) {
-      throw new BrokerError("invalid-destination", `The destination ${key} is not a temporary destination of this connection`);
+      throw new BrokerError(
+        "invalid-destination",
+        `The destination ${key} is not a temporary destination of this connection`,
+      );
     }
     this.#removeTemporary(key);
     state.temporaries.delete(key);
@@ -574,7 +605,7 @@ export class BrokerService implements BrokerGateway {
       this.#queues.delete(key);
     }
     const subs = this.#exactTopicSubs.get(key);
-    if (subs) for (const s of [...subs]) this.#dropSubscription(s);
+    if (subs) { for (const s of [...subs]) this.#dropSubscription(s); }
   }
 
   // ---- connections -------------------------------------------------------------
@@ -588,7 +619,10 @@ export class BrokerService implements BrokerGateway {
     state.consumers.clear();
     for (const key of state.temporaries) this.#removeTemporary(key);
     state.temporaries.clear();
-    if (state.info.clientId !== undefined && this.#clientIds.get(state.info.clientId) === state.info.connectionId) {
+    if (
+      state.info.clientId !== undefined &&
+      this.#clientIds.get(state.info.clientId) === state.info.connectionId
+    ) {
       this.#clientIds.delete(state.info.clientId);
     }
     this.#connections.delete(state.info.connectionId);

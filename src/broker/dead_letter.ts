@@ -22,7 +22,9 @@ export function deadLetterDestination(
       ? (strategy.topicPrefix ?? "ActiveMQ.DLQ.Topic.")
       : (strategy.queuePrefix ?? "ActiveMQ.DLQ.Queue.");
     const suffix = topic ? (strategy.topicSuffix ?? "") : (strategy.queueSuffix ?? "");
-    const asQueue = topic ? (strategy.useQueueForTopicMessages ?? true) : (strategy.useQueueForQueueMessages ?? true);
+    const asQueue = topic
+      ? (strategy.useQueueForTopicMessages ?? true)
+      : (strategy.useQueueForQueueMessages ?? true);
     return { type: asQueue ? "queue" : "topic", name: prefix + from.name + suffix };
   }
   return { type: "queue", name: strategy.deadLetterQueue ?? SHARED_DLQ };

@@ -32,7 +32,13 @@ export type ConnectorToCore =
 
 /** Core → worker. */
 export type CoreToConnector =
-  | { k: "init"; connector: TransportConnectorConfig; logLevel: LogLevel; brokerName: string; connectorIndex: number }
+  | {
+    k: "init";
+    connector: TransportConnectorConfig;
+    logLevel: LogLevel;
+    brokerName: string;
+    connectorIndex: number;
+  }
   | { k: "reply"; id: number; value?: unknown; error?: SerializedError }
   | { k: "deliver"; conn: string; consumerId: string; message: Message }
   | { k: "browseEnd"; conn: string; consumerId: string }

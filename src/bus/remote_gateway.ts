@@ -72,7 +72,10 @@ export class RemoteGateway implements BrokerGateway {
         return true;
       }
       case "deliver":
-        this.#listeners.get(command.conn)?.deliver({ consumerId: command.consumerId, message: command.message });
+        this.#listeners.get(command.conn)?.deliver({
+          consumerId: command.consumerId,
+          message: command.message,
+        });
         return true;
       case "browseEnd":
         this.#listeners.get(command.conn)?.browseEnd(command.consumerId);

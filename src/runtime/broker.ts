@@ -4,7 +4,7 @@
  */
 import { BrokerService } from "../broker/broker_service.ts";
 import { type BrokerConfig, type ConfigWarning, loadConfigFile } from "../config/mod.ts";
-import { type LogLevel, logger, logLevel, setLogLevel } from "../log.ts";
+import { logger, type LogLevel, logLevel, setLogLevel } from "../log.ts";
 import { type ConnectorHandle, startConnector } from "../transport/connector_host.ts";
 import { isProtocolAvailable } from "../transport/protocols.ts";
 import { VmConnection, type VmConnectionOptions } from "../vm/vm_client.ts";
@@ -64,9 +64,11 @@ export class Broker implements AsyncDisposable {
       );
       return false;
     });
-    const started = await Promise.allSettled(available.map((c, i) =>
-      startConnector(service, c, { connectorIndex: i, brokerName: config.brokerName, logLevel: logLevel() })
-    ));
+    const started = await Promise.allSettled(
+      available.map((c, i) =>
+        startConnector(service, c, { connectorIndex: i, brokerName: config.brokerName, logLevel: logLevel() })
+      ),
+    );
     const connectors = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
     const failure = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failure) {

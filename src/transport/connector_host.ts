@@ -7,7 +7,7 @@ import type { ConnectorToCore, CoreToConnector } from "../bus/commands.ts";
 import { GatewayHost } from "../bus/gateway_host.ts";
 import type { BrokerGateway } from "../broker/types.ts";
 import type { TransportConnectorConfig } from "../config/mod.ts";
-import { type LogLevel, logger } from "../log.ts";
+import { logger, type LogLevel } from "../log.ts";
 
 export interface ConnectorHandle {
   readonly name: string;
@@ -43,7 +43,9 @@ export function startConnector(
       event.preventDefault();
       log.error(`Connector worker failed: ${event.message}`);
       host.closeAll();
-      if (!started) reject(new ConnectorStartError(`Transport connector ${connector.name} failed: ${event.message}`));
+      if (!started) {
+        reject(new ConnectorStartError(`Transport connector ${connector.name} failed: ${event.message}`));
+      }
       stopped();
     };
     worker.onmessage = (event: MessageEvent<ConnectorToCore[]>) => {
@@ -71,6 +73,12 @@ export function startConnector(
         }
       }
     };
-    port.post({ k: "init", connector, logLevel: options.logLevel, brokerName: options.brokerName, connectorIndex: options.connectorIndex });
+    port.post({
+      k: "init",
+      connector,
+      logLevel: options.logLevel,
+      brokerName: options.brokerName,
+      connectorIndex: options.connectorIndex,
+    });
   });
 }

@@ -25,7 +25,9 @@ export function serveConnector(
   const log = logger(connector.name);
   const protocol = protocolFor(connector.uri.protocol);
   if (!protocol) {
-    return Promise.reject(new Error(`Transport connector ${connector.name}: protocol ${connector.uri.protocol} is not available`));
+    return Promise.reject(
+      new Error(`Transport connector ${connector.name}: protocol ${connector.uri.protocol} is not available`),
+    );
   }
   let listener: Deno.TcpListener;
   try {
@@ -40,7 +42,9 @@ export function serveConnector(
       );
     }
     return Promise.reject(
-      new Error(`Transport connector ${connector.name} cannot listen on ${connector.uri.host}:${connector.uri.port}: ${err}`),
+      new Error(
+        `Transport connector ${connector.name} cannot listen on ${connector.uri.host}:${connector.uri.port}: ${err}`,
+      ),
     );
   }
   const addr = listener.addr as Deno.NetAddr;

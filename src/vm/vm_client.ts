@@ -5,7 +5,13 @@
 import { BrokerError } from "../broker/errors.ts";
 import type { AckMode, BrokerGateway, BrokerSession } from "../broker/types.ts";
 import { type Destination, parseDestination } from "../message/destination.ts";
-import { bodyAsText, DEFAULT_PRIORITY, type Message, type PropertyValue, textBody } from "../message/message.ts";
+import {
+  bodyAsText,
+  DEFAULT_PRIORITY,
+  type Message,
+  type PropertyValue,
+  textBody,
+} from "../message/message.ts";
 
 export interface VmConnectionOptions {
   clientId?: string;
@@ -88,7 +94,11 @@ export class VmConnection implements AsyncDisposable {
     for (const s of this.#subscriptions.values()) s.end();
   }
 
-  async send(destination: string | Destination, body: string | Uint8Array, options: VmSendOptions = {}): Promise<string> {
+  async send(
+    destination: string | Destination,
+    body: string | Uint8Array,
+    options: VmSendOptions = {},
+  ): Promise<string> {
     const now = Date.now();
     const messageId = `${this.#session.connectionId}:1:1:${++this.#messageSeq}`;
     const message: Message = {
@@ -110,13 +120,26 @@ export class VmConnection implements AsyncDisposable {
     return messageId;
   }
 
-  async subscribe(destination: string | Destination, options: VmSubscribeOptions = {}): Promise<VmSubscription> {
+  async subscribe(
+    destination: string | Destination,
+    options: VmSubscribeOptions = {},
+  ): Promise<VmSubscription> {
     const consumerId = `${this.#session.connectionId}:1:${++this.#consumerSeq}`;
     const ackMode = options.ackMode ?? "auto";
-    const sub = new VmSubscription(this.#session, consumerId, ackMode, () => this.#subscriptions.delete(consumerId));
+    const sub = new VmSubscription(
+      this.#session,
+      consumerId,
+      ackMode,
+      () => this.#subscriptions.delete(consumerId),
+    );
     this.#subscriptions.set(consumerId, sub);
     try {
-      await this.#session.addConsumer({ consumerId, destination: toDestination(destination), ackMode, ...options });
+      await this.#session.addConsumer({
+        consumerId,
+        destination: toDestination(destination),
+        ackMode,
+        ...options,
+      });
     } catch (err) {
       this.#subscriptions.delete(consumerId);
       throw err;
@@ -127,9 +150,19 @@ export class VmConnection implements AsyncDisposable {
   /** Every message of a queue right now, without consuming them. */
   async browse(queue: string | Destination): Promise<Message[]> {
     const consumerId = `${this.#session.connectionId}:browser:${++this.#consumerSeq}`;
-    const sub = new VmSubscription(this.#session, consumerId, "auto", () => this.#subscriptions.delete(consumerId));
+    const sub = new VmSubscription(
+      this.#session,
+      consumerId,
+      "auto",
+      () => this.#subscriptions.delete(consumerId),
+    );
     this.#subscriptions.set(consumerId, sub);
-    await this.#session.addConsumer({ consumerId, destination: toDestination(queue), ackMode: "auto", browser: true });
+    await this.#session.addConsumer({
+      consumerId,
+      destination: toDestination(queue),
+      ackMode: "auto",
+      browser: true,
+    });
     this.#subscriptions.delete(consumerId);
     return sub.drain();
   }
@@ -243,7 +276,11 @@ export class VmSubscription implements AsyncIterable<VmMessage> {
     }
     if (!message) return null;
     if (this.#ackMode === "auto") {
-      await this.#session.ack({ consumerId: this.consumerId, messageId: message.messageId, kind: "individual" });
+      await this.#session.ack({
+        consumerId: this.consumerId,
+        messageId: message.messageId,
+        kind: "individual",
+      });
     }
     return this.#wrap(message);
   }
@@ -251,7 +288,12 @@ export class VmSubscription implements AsyncIterable<VmMessage> {
   #wrap(message: Message): VmMessage {
     const ack = (kind: "standard" | "individual" | "poison", tx?: VmTransaction) => {
       if (this.#ackMode === "auto") {
-        return Promise.reject(new BrokerError("illegal-state", "Messages of an auto-acknowledge subscription are acknowledged on receipt"));
+        return Promise.reject(
+          new BrokerError(
+            "illegal-state",
+            "Messages of an auto-acknowledge subscription are acknowledged on receipt",
+          ),
+        );
       }
       return this.#session.ack({
         consumerId: this.consumerId,

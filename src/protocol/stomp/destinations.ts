@@ -31,7 +31,9 @@ export class StompDestinations {
    */
   async resolve(text: string, fallback: boolean): Promise<Destination> {
     const parts = text.split(",").map((p) => p.trim()).filter((p) => p.length > 0);
-    if (parts.length === 0) throw new BrokerError("invalid-destination", `Illegal destination name: [${text}]`);
+    if (parts.length === 0) {
+      throw new BrokerError("invalid-destination", `Illegal destination name: [${text}]`);
+    }
     const members: Destination[] = [];
     for (const p of parts) members.push(await this.#resolveOne(p, fallback));
     if (members.length === 1) return members[0];
@@ -54,7 +56,9 @@ export class StompDestinations {
     for (const [prefix, type, temporary] of PREFIXES) {
       if (!text.startsWith(prefix)) continue;
       const name = text.slice(prefix.length);
-      if (name.length === 0) throw new BrokerError("invalid-destination", `Illegal destination name: [${text}]`);
+      if (name.length === 0) {
+        throw new BrokerError("invalid-destination", `Illegal destination name: [${text}]`);
+      }
       if (!temporary) return { type, name };
       let created = this.#temporaries.get(text);
       if (!created) {

@@ -73,11 +73,15 @@ export class StompConnection {
     this.#writer = new FrameWriter(stream, (err) => this.#abort(`write failed: ${err}`));
     this.#parser = new StompParser(limitsFor(ctx));
     this.#trace = ctx.connector.uri.trace;
-    this.#destinations = new StompDestinations((type) => this.#requireSession().createTemporaryDestination(type));
+    this.#destinations = new StompDestinations((type) =>
+      this.#requireSession().createTemporaryDestination(type)
+    );
   }
 
   async run(): Promise<void> {
-    const connectTimeout = Number(this.#ctx.connector.uri.transport.connectAttemptTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    const connectTimeout = Number(
+      this.#ctx.connector.uri.transport.connectAttemptTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
     if (connectTimeout > 0) {
       this.#timers.push(setTimeout(() => {
         if (!this.#session) this.#abort(`no CONNECT frame within ${connectTimeout} ms`);
@@ -132,7 +136,9 @@ export class StompConnection {
     if (this.#trace) this.#ctx.log.info(`RECEIVED: ${frame.command} ${JSON.stringify(frame.headers)}`);
     const command = frame.command;
     if (command === "CONNECT" || command === "STOMP") return this.#onConnect(frame);
-    if (!this.#session) throw new StompProtocolError(`Not connected: expected CONNECT, got '${printable(command)}'`);
+    if (!this.#session) {
+      throw new StompProtocolError(`Not connected: expected CONNECT, got '${printable(command)}'`);
+    }
     switch (command) {
       case "SEND":
         return this.#onSend(frame);
@@ -147,9 +153,15 @@ export class StompConnection {
       case "BEGIN":
         return this.#withReceipt(frame, this.#session.beginTransaction(this.#required(frame, "transaction")));
       case "COMMIT":
-        return this.#withReceipt(frame, this.#session.commitTransaction(this.#required(frame, "transaction")));
+        return this.#withReceipt(
+          frame,
+          this.#session.commitTransaction(this.#required(frame, "transaction")),
+        );
       case "ABORT":
-        return this.#withReceipt(frame, this.#session.rollbackTransaction(this.#required(frame, "transaction")));
+        return this.#withReceipt(
+          frame,
+          this.#session.rollbackTransaction(this.#required(frame, "transaction")),
+        );
       case "DISCONNECT":
         return this.#onDisconnect(frame);
       default:
@@ -218,7 +230,8 @@ export class StompConnection {
   async #onSubscribe(frame: StompFrame): Promise<void> {
     const session = this.#requireSession();
     const destinationHeader = this.#required(frame, "destination");
-    const id = header(frame, "id") ?? (this.#version === "1.0" ? destinationHeader : this.#required(frame, "id"));
+    const id = header(frame, "id") ??
+      (this.#version === "1.0" ? destinationHeader : this.#required(frame, "id"));
     if (this.#subscriptions.has(id)) throw new StompProtocolError(`Duplicate subscription id: '${id}'`);
     const ack = header(frame, "ack") ?? "auto";
     if (ack !== "auto" && ack !== "client" && ack !== "client-individual") {
@@ -298,7 +311,12 @@ export class StompConnection {
     if (this.#version === "1.2") {
       const ackId = this.#required(frame, "id");
       const entry = this.#ackIds.get(ackId);
-      if (!entry) throw new BrokerError("illegal-state", `Unexpected ${nack ? "NACK" : "ACK"} received for message-id [${ackId}]`);
+      if (!entry) {
+        throw new BrokerError(
+          "illegal-state",
+          `Unexpected ${nack ? "NACK" : "ACK"} received for message-id [${ackId}]`,
+        );
+      }
       subscription = entry.subscription;
       messageId = entry.messageId;
     } else {
@@ -308,7 +326,10 @@ export class StompConnection {
         ? this.#subscriptions.get(subId)
         : [...this.#subscriptions.values()].find((s) => s.unacked.has(messageId));
       if (!subscription || !subscription.unacked.has(messageId)) {
-        throw new BrokerError("illegal-state", `Unexpected ${nack ? "NACK" : "ACK"} received for message-id [${messageId}]`);
+        throw new BrokerError(
+          "illegal-state",
+          `Unexpected ${nack ? "NACK" : "ACK"} received for message-id [${messageId}]`,
+        );
       }
     }
     const cumulative = subscription.ackMode === "client";
@@ -485,11 +506,15 @@ export class StompConnection {
       }, tick));
     }
     if (expectEvery > 0) {
-      const multiplier = Number(this.#ctx.connector.uri.transport.hbGracePeriodMultiplier ?? DEFAULT_GRACE_MULTIPLIER);
+      const multiplier = Number(
+        this.#ctx.connector.uri.transport.hbGracePeriodMultiplier ?? DEFAULT_GRACE_MULTIPLIER,
+      );
       const allowed = expectEvery * (multiplier > 0 ? multiplier : DEFAULT_GRACE_MULTIPLIER);
       this.#timers.push(setInterval(() => {
         const silent = Date.now() - this.#lastRead;
-        if (silent > allowed) this.#abort(`no data received for ${silent} ms (heart-beat expected every ${expectEvery} ms)`);
+        if (silent > allowed) {
+          this.#abort(`no data received for ${silent} ms (heart-beat expected every ${expectEvery} ms)`);
+        }
       }, Math.max(1, Math.floor(expectEvery / 2))));
     }
   }
@@ -518,7 +543,9 @@ export class StompConnection {
     this.#close();
     const session = this.#session;
     this.#session = undefined;
-    if (session) await session.close().catch((err) => this.#ctx.log.debug(`Closing the broker session failed: ${err}`));
+    if (session) {
+      await session.close().catch((err) => this.#ctx.log.debug(`Closing the broker session failed: ${err}`));
+    }
   }
 }
 
