@@ -1,4 +1,4 @@
-import { SaxesParser } from "saxes";
+import { SaxesParser } from "npm:saxes@6.0.0";
 import { ConfigError } from "./errors.ts";
 
 /** One attribute, with the position of its name. */

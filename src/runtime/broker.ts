@@ -3,7 +3,7 @@
  * from a typed config (or an activemq.xml file) and stopped in order.
  */
 import { BrokerService } from "../broker/broker_service.ts";
-import { type BrokerConfig, type ConfigWarning, loadConfigFile } from "../config/mod.ts";
+import { type BrokerConfig, type ConfigWarning, defaultBrokerConfig, loadConfigFile } from "../config/mod.ts";
 import { logger, type LogLevel, logLevel, setLogLevel } from "../log.ts";
 import { type ConnectorHandle, startConnector } from "../transport/connector_host.ts";
 import { isProtocolAvailable } from "../transport/protocols.ts";
@@ -38,22 +38,33 @@ export class Broker implements AsyncDisposable {
   }
 
   /**
-   * Starts a broker from a config object or an activemq.xml path.
+   * Starts a broker from an activemq.xml path or a config object. Fields left
+   * out of the object take ActiveMQ's defaults; `persistent: false` keeps
+   * messages in memory.
    *
    * @example
    * ```ts
-   * const broker = await Broker.start("conf/activemq.xml");
+   * const broker = await Broker.start({ brokerName: "embedded", persistent: false });
    * await broker.stop();
    * ```
    */
-  static async start(config: BrokerConfig | string, options: BrokerStartOptions = {}): Promise<Broker> {
+  static async start(
+    source: Partial<BrokerConfig> | string,
+    options: BrokerStartOptions = {},
+  ): Promise<Broker> {
     if (options.logLevel) setLogLevel(options.logLevel);
     let warnings: ConfigWarning[] = [];
-    if (typeof config === "string") {
-      const loaded = await loadConfigFile(config, { properties: options.properties });
+    let config: BrokerConfig;
+    if (typeof source === "string") {
+      const loaded = await loadConfigFile(source, { properties: options.properties });
       config = loaded.config;
       warnings = loaded.warnings;
       for (const w of warnings) log.warn(`${w.location.file}:${w.location.line}: ${w.message}`);
+    } else {
+      config = { ...defaultBrokerConfig(), ...source };
+      if (!config.persistent && source.persistenceAdapter === undefined) {
+        config.persistenceAdapter = { kind: "memory" };
+      }
     }
     reportUnavailableStore(config);
     const service = new BrokerService(config);

@@ -24,6 +24,8 @@ export interface VmSendOptions {
   priority?: number;
   /** Milliseconds from now; 0 or absent = never expires. */
   timeToLive?: number;
+  /** Absolute expiry (epoch ms), as a JMS client would stamp it; wins over timeToLive. */
+  expiration?: number;
   correlationId?: string;
   replyTo?: string | Destination;
   type?: string;
@@ -108,7 +110,7 @@ export class VmConnection implements AsyncDisposable {
       correlationId: options.correlationId,
       type: options.type,
       priority: options.priority ?? DEFAULT_PRIORITY,
-      expiration: options.timeToLive ? now + options.timeToLive : 0,
+      expiration: options.expiration ?? (options.timeToLive ? now + options.timeToLive : 0),
       timestamp: now,
       persistent: options.persistent ?? true,
       redeliveryCounter: 0,
