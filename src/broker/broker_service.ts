@@ -19,9 +19,10 @@ import { Consumer, type Inflight } from "./consumer.ts";
 import { deadLetterCopy, deadLetterDestination } from "./dead_letter.ts";
 import { BrokerError } from "./errors.ts";
 import { PolicyMap } from "./policy.ts";
-import { type DestinationHooks, Queue } from "./queue.ts";
+import { Queue } from "./queue.ts";
 import { parseSelector, type Selector } from "./selector/mod.ts";
-import { TopicSubscription } from "./topic_subscription.ts";
+import { type SubscriptionHooks, TopicSubscription } from "./topic_subscription.ts";
+import type { PersistenceAdapter, RecoveredState, StoreOperation } from "../store/persistence_adapter.ts";
 import type {
   AckInfo,
   BrokerGateway,
@@ -73,13 +74,19 @@ export class BrokerService implements BrokerGateway {
   readonly #durables = new Map<string, TopicSubscription>();
   readonly #wildcardQueueConsumers = new Set<Consumer>();
   readonly #temporaries = new Map<string, string>();
-  readonly #hooks: DestinationHooks;
+  readonly #hooks: SubscriptionHooks;
+  readonly #store: PersistenceAdapter | undefined;
+  /** Store operations produced by the call in progress; written as one batch when it returns. */
+  #ops: StoreOperation[] = [];
+  #collecting = false;
+  #flushScheduled = false;
   #stopped = false;
 
-  constructor(config: BrokerConfig, options: { now?: () => number } = {}) {
+  constructor(config: BrokerConfig, options: { now?: () => number; store?: PersistenceAdapter } = {}) {
     this.config = config;
     this.log = logger("broker");
     this.policies = new PolicyMap(config.policyEntries, config.defaultPolicy);
+    this.#store = options.store;
     const now = options.now ?? Date.now;
     this.#hooks = {
       now,
@@ -87,10 +94,110 @@ export class BrokerService implements BrokerGateway {
         if (this.log.debugEnabled) {
           this.log.debug(`Expired message ${message.messageId} dropped from ${qualifiedName(destination)}`);
         }
+        if (!isTopicLike(destination)) this.#removed(destination, message);
       },
-      removed: () => {},
+      removed: (destination, message) => this.#removed(destination, message),
+      released: (sub, message) => {
+        if (sub.durable && message.persistent) {
+          this.#storeOp({
+            op: "ack",
+            destination: message.destination,
+            subscription: sub.durable,
+            messageId: message.messageId,
+          });
+        }
+      },
     };
     for (const d of config.destinations) this.#ensureDestination({ type: d.type, name: d.name });
+  }
+
+  // ---- store -------------------------------------------------------------------
+
+  #removed(destination: Destination, message: Message): void {
+    if (message.persistent && !isTemporary(destination)) {
+      this.#storeOp({ op: "remove", destination, messageId: message.messageId });
+    }
+  }
+
+  #storeOp(op: StoreOperation): void {
+    if (!this.#store) return;
+    this.#ops.push(op);
+    // Work outside a session call (timers, recovery) is written at the end of the turn.
+    if (!this.#collecting && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        if (this.#collecting) return;
+        this.#flushOps().catch((err) => this.log.error("Writing to the message store failed", err));
+      });
+    }
+  }
+
+  #flushOps(): Promise<void> {
+    const ops = this.#ops;
+    if (ops.length === 0 || !this.#store) return Promise.resolve();
+    this.#ops = [];
+    return this.#store.write(ops, { sync: true });
+  }
+
+  /**
+   * Runs one core operation and writes what it changed in the store as one
+   * atomic batch; resolves once the store has it (producers and acks are
+   * confirmed only then).
+   */
+  run<T>(fn: () => T): Promise<T> {
+    let result: T;
+    this.#collecting = true;
+    try {
+      result = fn();
+    } catch (err) {
+      // Whatever the call changed before it failed is still written.
+      this.#collecting = false;
+      this.#flushOps().catch((e) => this.log.error("Writing to the message store failed", e));
+      return Promise.reject(err);
+    } finally {
+      this.#collecting = false;
+    }
+    if (this.#ops.length === 0) return Promise.resolve(result);
+    return this.#flushOps().then(() => result);
+  }
+
+  /** Rebuilds destinations and durable subscriptions from what the store recovered. */
+  recover(state: RecoveredState): void {
+    const topicMessages = new Map<string, Message>();
+    let queued = 0;
+    for (const d of state.destinations) {
+      if (isTopicLike(d.destination)) {
+        for (const m of d.messages) topicMessages.set(m.messageId, m);
+        this.#topics.add(qualifiedName(d.destination));
+        continue;
+      }
+      const q = this.#queue(d.destination);
+      for (const m of d.messages) q.restore(m);
+      queued += d.messages.length;
+    }
+    for (const s of state.subscriptions) {
+      const selector = s.selector ? parseSelector(s.selector) : undefined;
+      const sub = new TopicSubscription(s.destination, {
+        durable: { clientId: s.clientId, subscriptionName: s.subscriptionName },
+        selector,
+        selectorText: s.selector,
+        noLocal: s.noLocal,
+        ownerConnectionId: "",
+      }, this.#hooks);
+      for (const id of s.pending) {
+        const m = topicMessages.get(id);
+        if (m) sub.restore(m);
+      }
+      this.#durables.set(durableKey(s.clientId, s.subscriptionName), sub);
+      this.#indexSubscription(sub);
+    }
+    if (queued > 0 || state.subscriptions.length > 0) {
+      this.log.info(
+        `Recovered ${queued} queued message(s) in ${state.destinations.length} destination(s) and ` +
+          `${state.subscriptions.length} durable subscription(s)`,
+      );
+    }
   }
 
   get brokerName(): string {
@@ -130,17 +237,23 @@ export class BrokerService implements BrokerGateway {
     return Promise.resolve(new Session(this, state));
   }
 
-  /** Closes every connection; connectors are stopped by whoever started them. */
-  stop(): void {
+  /**
+   * Closes every connection (their unacknowledged messages return to their
+   * destinations) and resolves once the store has what that changed.
+   * Connectors are stopped by whoever started them.
+   */
+  stop(): Promise<void> {
     this.#stopped = true;
-    for (const state of [...this.#connections.values()]) {
-      this.closeConnection(state);
-      try {
-        state.listener.closed("Broker is shutting down");
-      } catch (err) {
-        this.log.error(`Closing connection ${state.info.connectionId} failed`, err);
+    return this.run(() => {
+      for (const state of [...this.#connections.values()]) {
+        this.closeConnection(state);
+        try {
+          state.listener.closed("Broker is shutting down");
+        } catch (err) {
+          this.log.error(`Closing connection ${state.info.connectionId} failed`, err);
+        }
       }
-    }
+    });
   }
 
   get connectionCount(): number {
@@ -290,8 +403,11 @@ export class BrokerService implements BrokerGateway {
     const clientId = state.info.clientId!;
     const key = durableKey(clientId, info.subscriptionName);
     let sub = this.#durables.get(key);
+    const selectorText = selector
+      ? (info.convertStringExpressions ? `convert_string_expressions:${selector.text}` : selector.text)
+      : undefined;
     const sameDefinition = sub && qualifiedName(sub.destination) === qualifiedName(d) &&
-      (sub.selector?.text ?? "") === (selector?.text ?? "") && sub.noLocal === (info.noLocal ?? false);
+      (sub.selectorText ?? "") === (selectorText ?? "") && sub.noLocal === (info.noLocal ?? false);
     if (sub && !sameDefinition) {
       // ActiveMQ replaces a durable subscription whose topic or selector changed.
       this.log.info(
@@ -299,17 +415,32 @@ export class BrokerService implements BrokerGateway {
       );
       this.#dropSubscription(sub);
       this.#durables.delete(key);
+      this.#storeOp({
+        op: "unsubscribe",
+        subscription: { clientId, subscriptionName: info.subscriptionName },
+      });
       sub = undefined;
     }
     if (!sub) {
       sub = new TopicSubscription(d, {
         durable: { clientId, subscriptionName: info.subscriptionName },
         selector,
+        selectorText,
         noLocal: info.noLocal,
         ownerConnectionId: state.info.connectionId,
       }, this.#hooks);
       this.#durables.set(key, sub);
       this.#indexSubscription(sub);
+      this.#storeOp({
+        op: "subscribe",
+        subscription: {
+          clientId,
+          subscriptionName: info.subscriptionName,
+          destination: d,
+          selector: selectorText,
+          noLocal: info.noLocal ?? false,
+        },
+      });
     }
     sub.attach(consumer);
   }
@@ -334,7 +465,8 @@ export class BrokerService implements BrokerGateway {
       set?.delete(sub);
       if (set && set.size === 0) this.#exactTopicSubs.delete(key);
     }
-    for (const e of sub.pending.clear()) this.#hooks.removed(sub.destination, e.message);
+    // A durable subscription's messages are released in the store by its unsubscribe.
+    sub.pending.clear();
   }
 
   removeConsumer(state: ConnectionState, consumerId: string): void {
@@ -386,6 +518,7 @@ export class BrokerService implements BrokerGateway {
     }
     this.#durables.delete(key);
     this.#dropSubscription(sub);
+    this.#storeOp({ op: "unsubscribe", subscription: sub.durable! });
   }
 
   // ---- sending ---------------------------------------------------------------
@@ -420,22 +553,31 @@ export class BrokerService implements BrokerGateway {
       return;
     }
     const d = message.destination;
+    const stored = message.persistent && !isTemporary(d);
     if (!isTopicLike(d)) {
+      // The add goes to the store before any ack of it can (ops keep their order).
+      if (stored) this.#storeOp({ op: "add", destination: d, message });
       this.#queue(d).enqueue(message);
       return;
     }
     const key = qualifiedName(d);
     this.#topics.add(key);
+    const targets: TopicSubscription[] = [];
     const exact = this.#exactTopicSubs.get(key);
-    if (exact) { for (const sub of exact) if (sub.accepts(message)) sub.enqueue(message); }
+    if (exact) { for (const sub of exact) if (sub.accepts(message)) targets.push(sub); }
     for (const sub of this.#wildcardTopicSubs) {
       if (
         sub.destination.type === d.type && wildcardMatches(sub.destination.name, d.name) &&
         sub.accepts(message)
       ) {
-        sub.enqueue(message);
+        targets.push(sub);
       }
     }
+    if (stored) {
+      const durable = targets.flatMap((t) => t.durable ? [t.durable] : []);
+      if (durable.length > 0) this.#storeOp({ op: "add", destination: d, message, subscriptions: durable });
+    }
+    for (const sub of targets) sub.enqueue(message);
   }
 
   #queue(d: Destination): Queue {
@@ -648,12 +790,10 @@ class Session implements BrokerSession {
   }
 
   #run<T>(fn: () => T): Promise<T> {
-    try {
-      if (this.#state.closed) throw new BrokerError("illegal-state", "The connection is already closed");
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(err);
+    if (this.#state.closed) {
+      return Promise.reject(new BrokerError("illegal-state", "The connection is already closed"));
     }
+    return this.#broker.run(fn);
   }
 
   addConsumer(info: ConsumerInfo): Promise<void> {
@@ -687,7 +827,6 @@ class Session implements BrokerSession {
     return this.#run(() => this.#broker.deleteTemporaryDestination(this.#state, destination));
   }
   close(): Promise<void> {
-    this.#broker.closeConnection(this.#state);
-    return Promise.resolve();
+    return this.#broker.run(() => this.#broker.closeConnection(this.#state));
   }
 }

@@ -10,9 +10,9 @@ import { type ListNode, MessageList, type QueuedMessage } from "./message_list.t
 
 export interface DestinationHooks {
   now(): number;
-  /** An expired message was found while dispatching. */
+  /** An expired message was found while dispatching; it is gone from `destination`. */
   expired(destination: Destination, message: Message): void;
-  /** A message left the destination for good (acked, expired, dead-lettered). */
+  /** A queue message left the queue for good (acked, dead-lettered, purged). */
   removed(destination: Destination, message: Message): void;
 }
 
@@ -32,8 +32,13 @@ export class Queue implements MessageSource {
   }
 
   enqueue(message: Message): void {
-    this.pending.push({ message, seq: ++this.#seq, redeliveryCounter: message.redeliveryCounter });
+    this.restore(message);
     this.dispatch();
+  }
+
+  /** Puts a recovered message back without dispatching (consumers come later). */
+  restore(message: Message): void {
+    this.pending.push({ message, seq: ++this.#seq, redeliveryCounter: message.redeliveryCounter });
   }
 
   addConsumer(consumer: Consumer): void {

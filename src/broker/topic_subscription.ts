@@ -15,6 +15,11 @@ export interface DurableKey {
   subscriptionName: string;
 }
 
+export interface SubscriptionHooks extends DestinationHooks {
+  /** A subscription is done with a message (acked, expired, dead-lettered, dropped). */
+  released(subscription: TopicSubscription, message: Message): void;
+}
+
 export class TopicSubscription implements MessageSource {
   /** Pattern this subscription listens on (may contain wildcards). */
   readonly destination: Destination;
@@ -23,21 +28,30 @@ export class TopicSubscription implements MessageSource {
   consumer: Consumer | undefined;
   /** Selector and noLocal of the subscription itself (a durable one keeps them while offline). */
   selector: Selector | undefined;
+  /** The selector as stored for a durable subscription (with any `convert_string_expressions:` prefix). */
+  selectorText: string | undefined;
   noLocal: boolean;
   ownerConnectionId: string;
-  readonly #hooks: DestinationHooks;
+  readonly #hooks: SubscriptionHooks;
   #seq = 0;
   #dispatching = false;
   #again = false;
 
   constructor(
     destination: Destination,
-    options: { durable?: DurableKey; selector?: Selector; noLocal?: boolean; ownerConnectionId: string },
-    hooks: DestinationHooks,
+    options: {
+      durable?: DurableKey;
+      selector?: Selector;
+      selectorText?: string;
+      noLocal?: boolean;
+      ownerConnectionId: string;
+    },
+    hooks: SubscriptionHooks,
   ) {
     this.destination = destination;
     this.durable = options.durable;
     this.selector = options.selector;
+    this.selectorText = options.selectorText ?? options.selector?.text;
     this.noLocal = options.noLocal ?? false;
     this.ownerConnectionId = options.ownerConnectionId;
     this.#hooks = hooks;
@@ -49,8 +63,12 @@ export class TopicSubscription implements MessageSource {
   }
 
   enqueue(message: Message): void {
-    this.pending.push({ message, seq: ++this.#seq, redeliveryCounter: message.redeliveryCounter });
+    this.restore(message);
     this.dispatch();
+  }
+
+  restore(message: Message): void {
+    this.pending.push({ message, seq: ++this.#seq, redeliveryCounter: message.redeliveryCounter });
   }
 
   attach(consumer: Consumer): void {
@@ -66,7 +84,7 @@ export class TopicSubscription implements MessageSource {
   }
 
   acknowledge(entry: QueuedMessage): void {
-    this.#hooks.removed(this.destination, entry.message);
+    this.#hooks.released(this, entry.message);
   }
 
   redeliver(entry: QueuedMessage): void {
@@ -99,6 +117,7 @@ export class TopicSubscription implements MessageSource {
       this.pending.remove(node);
       if (isExpired(node.value.message, now)) {
         this.#hooks.expired(node.value.message.destination, node.value.message);
+        this.#hooks.released(this, node.value.message);
         continue;
       }
       consumer.deliver(node.value, this);

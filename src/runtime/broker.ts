@@ -8,12 +8,17 @@ import { logger, type LogLevel, logLevel, setLogLevel } from "../log.ts";
 import { type ConnectorHandle, startConnector } from "../transport/connector_host.ts";
 import { isProtocolAvailable } from "../transport/protocols.ts";
 import { VmConnection, type VmConnectionOptions } from "../vm/vm_client.ts";
+import { createPersistenceAdapter, type PersistenceAdapter } from "../store/mod.ts";
 
 export interface BrokerStartOptions {
   /** Log threshold for the broker and its workers (default: the current one, `info`). */
   logLevel?: LogLevel;
   /** Extra `${name}` values for an activemq.xml file. */
   properties?: Record<string, string>;
+  /** Use this store instead of the one the config names (tests, embedders with their own store). */
+  store?: PersistenceAdapter;
+  /** Aborts start-up, e.g. while waiting for another broker's store lock. */
+  signal?: AbortSignal;
 }
 
 const log = logger("broker");
@@ -23,6 +28,7 @@ export class Broker implements AsyncDisposable {
   readonly service: BrokerService;
   readonly connectors: readonly ConnectorHandle[];
   readonly warnings: readonly ConfigWarning[];
+  readonly store: PersistenceAdapter;
   #stopped = false;
 
   private constructor(
@@ -30,11 +36,13 @@ export class Broker implements AsyncDisposable {
     service: BrokerService,
     connectors: ConnectorHandle[],
     warnings: ConfigWarning[],
+    store: PersistenceAdapter,
   ) {
     this.config = config;
     this.service = service;
     this.connectors = connectors;
     this.warnings = warnings;
+    this.store = store;
   }
 
   /**
@@ -66,8 +74,15 @@ export class Broker implements AsyncDisposable {
         config.persistenceAdapter = { kind: "memory" };
       }
     }
-    reportUnavailableStore(config);
-    const service = new BrokerService(config);
+    const store = options.store ?? createPersistenceAdapter(config);
+    const recovered = await store.start({ signal: options.signal });
+    const service = new BrokerService(config, { store });
+    try {
+      service.recover(recovered);
+    } catch (err) {
+      await store.stop();
+      throw err;
+    }
     const available = config.transportConnectors.filter((c) => {
       if (isProtocolAvailable(c.uri)) return true;
       log.warn(
@@ -84,14 +99,15 @@ export class Broker implements AsyncDisposable {
     const failure = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failure) {
       await Promise.allSettled(connectors.map((c) => c.stop()));
-      service.stop();
+      await service.stop();
+      await store.stop();
       throw failure.reason;
     }
     for (const c of connectors) {
       log.info(`Listening for connections at: ${c.config.uri.scheme}://${c.config.uri.host}:${c.port}`);
     }
     log.info(`Broker ${config.brokerName} started`);
-    return new Broker(config, service, connectors, warnings);
+    return new Broker(config, service, connectors, warnings, store);
   }
 
   /** The connector with this name, e.g. `stomp`. */
@@ -117,26 +133,12 @@ export class Broker implements AsyncDisposable {
     this.#stopped = true;
     log.info(`Broker ${this.config.brokerName} stopping`);
     await Promise.allSettled(this.connectors.map((c) => c.stop()));
-    this.service.stop();
+    await this.service.stop();
+    await this.store.stop();
     log.info(`Broker ${this.config.brokerName} stopped`);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
-}
-
-function reportUnavailableStore(config: BrokerConfig): void {
-  const adapter = config.persistenceAdapter;
-  if (!config.persistent || adapter.kind === "memory") return;
-  const where = adapter.location ? `${adapter.location.file}:${adapter.location.line}: ` : "";
-  const name = adapter.kind === "kahaDB"
-    ? "<kahaDB>"
-    : adapter.kind === "jdbc"
-    ? "<jdbcPersistenceAdapter>"
-    : "<journalPersistenceAdapterFactory>";
-  log.warn(
-    `${where}${name} persistence is not available yet in this version; messages are kept in memory ` +
-      `and are lost when the broker stops (set persistent="false" on <broker> to silence this)`,
-  );
 }

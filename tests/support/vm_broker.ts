@@ -2,8 +2,12 @@
 import { Broker } from "../../src/runtime/broker.ts";
 import type { BrokerConfig } from "../../src/config/mod.ts";
 import { setLogLevel } from "../../src/log.ts";
+import type { PersistenceAdapter } from "../../src/store/mod.ts";
 
-export async function startVmBroker(config: Partial<BrokerConfig> = {}): Promise<Broker> {
+export async function startVmBroker(
+  config: Partial<BrokerConfig> = {},
+  store?: PersistenceAdapter,
+): Promise<Broker> {
   setLogLevel(Deno.env.get("TEST_LOG_LEVEL") as never ?? "error");
-  return await Broker.start({ persistent: false, ...config });
+  return await Broker.start({ persistent: false, ...config }, { store });
 }
