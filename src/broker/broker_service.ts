@@ -81,6 +81,7 @@ export class BrokerService implements BrokerGateway {
   #collecting = false;
   #flushScheduled = false;
   #stopped = false;
+  #expirySweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: BrokerConfig, options: { now?: () => number; store?: PersistenceAdapter } = {}) {
     this.config = config;
@@ -94,7 +95,9 @@ export class BrokerService implements BrokerGateway {
         if (this.log.debugEnabled) {
           this.log.debug(`Expired message ${message.messageId} dropped from ${qualifiedName(destination)}`);
         }
-        if (!isTopicLike(destination)) this.#removed(destination, message);
+        if (isTopicLike(destination)) return;
+        this.#removed(destination, message);
+        this.#deadLetter(message, "Message expired", true);
       },
       removed: (destination, message) => this.#removed(destination, message),
       released: (sub, message) => {
@@ -109,6 +112,17 @@ export class BrokerService implements BrokerGateway {
       },
     };
     for (const d of config.destinations) this.#ensureDestination({ type: d.type, name: d.name });
+    const period = expirySweepPeriod(config);
+    if (period > 0) this.#expirySweep = setInterval(() => this.run(() => this.#sweepExpired()), period);
+  }
+
+  /** The periodic expiry check of every queue whose policy has `expireMessagesPeriod` > 0. */
+  #sweepExpired(): void {
+    for (const q of this.#queues.values()) {
+      if ((this.policies.entryFor(q.destination)?.expireMessagesPeriod ?? DEFAULT_EXPIRE_PERIOD) > 0) {
+        q.expire();
+      }
+    }
   }
 
   // ---- store -------------------------------------------------------------------
@@ -244,6 +258,7 @@ export class BrokerService implements BrokerGateway {
    */
   stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#expirySweep);
     return this.run(() => {
       for (const state of [...this.#connections.values()]) {
         this.closeConnection(state);
@@ -549,7 +564,8 @@ export class BrokerService implements BrokerGateway {
       return;
     }
     if (isExpired(message, this.#hooks.now())) {
-      this.#hooks.expired(message.destination, message);
+      // Expired on arrival: discarded, never stored nor dead-lettered (ActiveMQ does the same).
+      this.log.debug(`Message ${message.messageId} to ${qualifiedName(message.destination)} expired on arrival`);
       return;
     }
     const d = message.destination;
@@ -584,7 +600,7 @@ export class BrokerService implements BrokerGateway {
     const key = qualifiedName(d);
     let q = this.#queues.get(key);
     if (!q) {
-      q = new Queue(d, this.#hooks);
+      q = new Queue(d, this.#hooks, { prioritized: this.policies.entryFor(d)?.prioritizedMessages ?? false });
       this.#queues.set(key, q);
       for (const c of this.#wildcardQueueConsumers) {
         for (
@@ -656,10 +672,12 @@ export class BrokerService implements BrokerGateway {
     }
   }
 
-  #deadLetter(message: Message, cause: string): void {
+  #deadLetter(message: Message, cause: string, expired = false): void {
     const from = message.originalDestination ?? message.destination;
     const strategy = this.policies.deadLetterStrategyFor(from);
-    const dlq = deadLetterDestination(strategy, message);
+    const dlq = expired && !(strategy.processExpired ?? true)
+      ? undefined
+      : deadLetterDestination(strategy, message);
     if (!dlq || (dlq.type === message.destination.type && dlq.name === message.destination.name)) {
       this.log.debug(`Dead message ${message.messageId} from ${qualifiedName(from)} dropped: ${cause}`);
       return;
@@ -769,6 +787,16 @@ export class BrokerService implements BrokerGateway {
     }
     this.#connections.delete(state.info.connectionId);
   }
+}
+
+const DEFAULT_EXPIRE_PERIOD = 30_000;
+
+/** One sweep timer for the broker, at the shortest `expireMessagesPeriod` any policy asks for. */
+function expirySweepPeriod(config: BrokerConfig): number {
+  const periods = [...config.policyEntries, ...(config.defaultPolicy ? [config.defaultPolicy] : [])]
+    .map((e) => e.expireMessagesPeriod ?? DEFAULT_EXPIRE_PERIOD)
+    .filter((p) => p > 0);
+  return periods.length > 0 ? Math.min(...periods) : DEFAULT_EXPIRE_PERIOD;
 }
 
 function durableKey(clientId: string, subscriptionName: string): string {

@@ -67,11 +67,14 @@ export class Consumer {
     return this.selector ? this.selector.matches(message) : true;
   }
 
-  deliver(entry: QueuedMessage, source: MessageSource): void {
+  /** `firstInGroup`: this message assigns its JMSXGroupID to this consumer (JMSXGroupFirstForConsumer). */
+  deliver(entry: QueuedMessage, source: MessageSource, firstInGroup = false): void {
     this.inflight.set(entry.message.messageId, { entry, source });
-    const message = entry.redeliveryCounter === entry.message.redeliveryCounter
-      ? entry.message
-      : { ...entry.message, redeliveryCounter: entry.redeliveryCounter };
+    let message = entry.message;
+    if (entry.redeliveryCounter !== message.redeliveryCounter || firstInGroup) {
+      message = { ...message, redeliveryCounter: entry.redeliveryCounter };
+      if (firstInGroup) message.groupFirstForConsumer = true;
+    }
     this.listener.deliver({ consumerId: this.info.consumerId, message });
   }
 

@@ -19,7 +19,25 @@ export interface ListNode {
   next: ListNode | null;
 }
 
-export class MessageList {
+/**
+ * Pending messages of a destination or subscription, walked in dispatch order
+ * with `first()`/`after()`; a node may be removed while walking if `after` was
+ * taken first.
+ */
+export interface PendingMessages {
+  readonly size: number;
+  first(): ListNode | null;
+  after(node: ListNode): ListNode | null;
+  /** A new arrival. */
+  push(value: QueuedMessage): ListNode;
+  /** A message coming back (redelivery): it returns to its original place. */
+  insertInOrder(value: QueuedMessage): ListNode;
+  remove(node: ListNode): void;
+  clear(): QueuedMessage[];
+  values(): IterableIterator<QueuedMessage>;
+}
+
+export class MessageList implements PendingMessages {
   #head: ListNode | null = null;
   #tail: ListNode | null = null;
   #size = 0;
@@ -30,6 +48,14 @@ export class MessageList {
 
   get head(): ListNode | null {
     return this.#head;
+  }
+
+  first(): ListNode | null {
+    return this.#head;
+  }
+
+  after(node: ListNode): ListNode | null {
+    return node.next;
   }
 
   push(value: QueuedMessage): ListNode {
@@ -72,5 +98,65 @@ export class MessageList {
 
   *values(): IterableIterator<QueuedMessage> {
     for (let n = this.#head; n; n = n.next) yield n.value;
+  }
+}
+
+/**
+ * `prioritizedMessages="true"`: highest JMS priority first, arrival order
+ * within a priority — one FIFO list per priority 0-9.
+ */
+export class PriorityMessageList implements PendingMessages {
+  readonly #lists = Array.from({ length: 10 }, () => new MessageList());
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  #bucket(value: QueuedMessage): number {
+    const p = value.message.priority;
+    return p >= 9 ? 9 : p <= 0 ? 0 : Math.trunc(p);
+  }
+
+  first(): ListNode | null {
+    return this.#firstBelow(10);
+  }
+
+  after(node: ListNode): ListNode | null {
+    return node.next ?? this.#firstBelow(this.#bucket(node.value));
+  }
+
+  #firstBelow(bucket: number): ListNode | null {
+    for (let b = bucket - 1; b >= 0; b--) {
+      const head = this.#lists[b].head;
+      if (head) return head;
+    }
+    return null;
+  }
+
+  push(value: QueuedMessage): ListNode {
+    this.#size++;
+    return this.#lists[this.#bucket(value)].push(value);
+  }
+
+  insertInOrder(value: QueuedMessage): ListNode {
+    this.#size++;
+    return this.#lists[this.#bucket(value)].insertInOrder(value);
+  }
+
+  remove(node: ListNode): void {
+    this.#size--;
+    this.#lists[this.#bucket(node.value)].remove(node);
+  }
+
+  clear(): QueuedMessage[] {
+    this.#size = 0;
+    const out: QueuedMessage[] = [];
+    for (let b = 9; b >= 0; b--) out.push(...this.#lists[b].clear());
+    return out;
+  }
+
+  *values(): IterableIterator<QueuedMessage> {
+    for (let n = this.first(); n; n = this.after(n)) yield n.value;
   }
 }

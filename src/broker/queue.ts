@@ -1,34 +1,54 @@
 /**
  * A queue: one ordered backlog shared by competing consumers. A message goes to
  * one consumer that has prefetch credit and whose selector matches; exclusive
- * consumers and consumer priority narrow the choice.
+ * consumers, message groups and consumer priority narrow the choice.
  */
 import type { Destination } from "../message/destination.ts";
 import { isExpired, type Message } from "../message/message.ts";
 import type { Consumer, MessageSource } from "./consumer.ts";
-import { type ListNode, MessageList, type QueuedMessage } from "./message_list.ts";
+import {
+  type ListNode,
+  MessageList,
+  type PendingMessages,
+  PriorityMessageList,
+  type QueuedMessage,
+} from "./message_list.ts";
 
 export interface DestinationHooks {
   now(): number;
-  /** An expired message was found while dispatching; it is gone from `destination`. */
+  /** An expired message was found; it is gone from `destination`. */
   expired(destination: Destination, message: Message): void;
   /** A queue message left the queue for good (acked, dead-lettered, purged). */
   removed(destination: Destination, message: Message): void;
 }
 
+export interface QueueOptions {
+  /** `prioritizedMessages`: dispatch the highest priority first. */
+  prioritized?: boolean;
+  /** Most message groups remembered at once (ActiveMQ's cached map: 1024). */
+  maxGroups?: number;
+}
+
+const DEFAULT_MAX_GROUPS = 1024;
+
 export class Queue implements MessageSource {
   readonly destination: Destination;
-  readonly pending = new MessageList();
+  readonly pending: PendingMessages;
   readonly consumers: Consumer[] = [];
   readonly #hooks: DestinationHooks;
+  /** JMSXGroupID → the consumer that owns the group (insertion order = age, for eviction). */
+  readonly #groups = new Map<string, Consumer>();
+  readonly #maxGroups: number;
   #seq = 0;
   #roundRobin = 0;
   #dispatching = false;
   #again = false;
 
-  constructor(destination: Destination, hooks: DestinationHooks) {
+  constructor(destination: Destination, hooks: DestinationHooks, options: QueueOptions = {}) {
     this.destination = destination;
     this.#hooks = hooks;
+    this.pending = options.prioritized ? new PriorityMessageList() : new MessageList();
+    this.#maxGroups = options.maxGroups ?? DEFAULT_MAX_GROUPS;
   }
 
   enqueue(message: Message): void {
@@ -53,6 +73,8 @@ export class Queue implements MessageSource {
     const i = this.consumers.indexOf(consumer);
     if (i >= 0) this.consumers.splice(i, 1);
     consumer.sources.delete(this);
+    // Its groups go to whoever gets their next message.
+    for (const [group, owner] of this.#groups) if (owner === consumer) this.#groups.delete(group);
   }
 
   acknowledge(entry: QueuedMessage): void {
@@ -78,6 +100,22 @@ export class Queue implements MessageSource {
     return all.length;
   }
 
+  /** Removes every expired message now (the periodic sweep); returns how many. */
+  expire(): number {
+    const now = this.#hooks.now();
+    let count = 0;
+    for (let node = this.pending.first(); node;) {
+      const next = this.pending.after(node);
+      if (isExpired(node.value.message, now)) {
+        this.pending.remove(node);
+        this.#hooks.expired(this.destination, node.value.message);
+        count++;
+      }
+      node = next;
+    }
+    return count;
+  }
+
   dispatch(): void {
     // A delivery can synchronously cause an ack (vm:// clients) and so another
     // dispatch; run those as further passes of this loop instead of recursing.
@@ -99,9 +137,9 @@ export class Queue implements MessageSource {
   #dispatchPass(): void {
     if (this.consumers.length === 0 || this.pending.size === 0) return;
     const now = this.#hooks.now();
-    let node: ListNode | null = this.pending.head;
+    let node: ListNode | null = this.pending.first();
     while (node) {
-      const next: ListNode | null = node.next;
+      const next: ListNode | null = this.pending.after(node);
       const entry = node.value;
       if (isExpired(entry.message, now)) {
         this.pending.remove(node);
@@ -109,10 +147,15 @@ export class Queue implements MessageSource {
       } else {
         const eligible = this.#eligibleConsumers();
         if (eligible.length === 0) return;
-        const consumer = this.#choose(eligible, entry.message);
+        const groupId = entry.message.groupId;
+        const consumer = groupId === undefined
+          ? this.#choose(eligible, entry.message)
+          : this.#chooseForGroup(groupId, eligible, entry.message);
         if (consumer) {
           this.pending.remove(node);
-          consumer.deliver(entry, this);
+          const first = groupId !== undefined && !this.#groups.has(groupId);
+          if (groupId !== undefined) this.#assignGroup(groupId, consumer, entry.message);
+          consumer.deliver(entry, this, first);
         }
       }
       node = next;
@@ -124,6 +167,29 @@ export class Queue implements MessageSource {
     const exclusive = this.consumers.find((c) => c.info.exclusive);
     if (exclusive) return exclusive.hasCredit() ? [exclusive] : [];
     return this.consumers.filter((c) => c.hasCredit());
+  }
+
+  /** A group's messages all go to its owner; a message waits while its owner has no credit. */
+  #chooseForGroup(groupId: string, eligible: Consumer[], message: Message): Consumer | undefined {
+    const owner = this.#groups.get(groupId);
+    if (owner && this.consumers.includes(owner)) {
+      return eligible.includes(owner) && owner.accepts(message) ? owner : undefined;
+    }
+    return this.#choose(eligible, message);
+  }
+
+  #assignGroup(groupId: string, consumer: Consumer, message: Message): void {
+    if (message.groupSeq !== undefined && message.groupSeq < 0) {
+      // JMSXGroupSeq -1 closes the group once this last message is delivered.
+      this.#groups.delete(groupId);
+      return;
+    }
+    if (this.#groups.get(groupId) === consumer) return;
+    if (this.#groups.size >= this.#maxGroups) {
+      const oldest = this.#groups.keys().next().value;
+      if (oldest !== undefined) this.#groups.delete(oldest);
+    }
+    this.#groups.set(groupId, consumer);
   }
 
   #choose(eligible: Consumer[], message: Message): Consumer | undefined {

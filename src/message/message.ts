@@ -33,6 +33,8 @@ export interface Message {
   redeliveryCounter: number;
   groupId?: string;
   groupSeq?: number;
+  /** Set on the delivery that assigned its group to the receiving consumer (JMSXGroupFirstForConsumer). */
+  groupFirstForConsumer?: boolean;
   userId?: string;
   /** The connection that produced it, for noLocal consumers. */
   producerConnectionId?: string;

@@ -19,6 +19,8 @@ export interface BrokerStartOptions {
   store?: PersistenceAdapter;
   /** Aborts start-up, e.g. while waiting for another broker's store lock. */
   signal?: AbortSignal;
+  /** The broker's clock for expiry (tests move time instead of waiting). */
+  now?: () => number;
 }
 
 const log = logger("broker");
@@ -76,7 +78,7 @@ export class Broker implements AsyncDisposable {
     }
     const store = options.store ?? createPersistenceAdapter(config);
     const recovered = await store.start({ signal: options.signal });
-    const service = new BrokerService(config, { store });
+    const service = new BrokerService(config, { store, now: options.now });
     try {
       service.recover(recovered);
     } catch (err) {

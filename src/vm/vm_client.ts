@@ -30,6 +30,8 @@ export interface VmSendOptions {
   replyTo?: string | Destination;
   type?: string;
   properties?: Record<string, PropertyValue>;
+  /** JMSXGroupID / JMSXGroupSeq (a seq of -1 closes the group). */
+  group?: { id: string; seq?: number };
   transaction?: VmTransaction;
 }
 
@@ -114,6 +116,8 @@ export class VmConnection implements AsyncDisposable {
       timestamp: now,
       persistent: options.persistent ?? true,
       redeliveryCounter: 0,
+      groupId: options.group?.id,
+      groupSeq: options.group?.seq,
       properties: { ...options.properties },
       bodyKind: typeof body === "string" ? "text" : "bytes",
       body: typeof body === "string" ? textBody(body) : body,

@@ -7,7 +7,17 @@ import type { PersistenceAdapter } from "../../src/store/mod.ts";
 export async function startVmBroker(
   config: Partial<BrokerConfig> = {},
   store?: PersistenceAdapter,
+  now?: () => number,
 ): Promise<Broker> {
   setLogLevel(Deno.env.get("TEST_LOG_LEVEL") as never ?? "error");
-  return await Broker.start({ persistent: false, ...config }, { store });
+  return await Broker.start({ persistent: false, ...config }, { store, now });
+}
+
+/** Real time plus an offset a test can move forward. */
+export class TestClock {
+  offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+  advance(ms: number): void {
+    this.offset += ms;
+  }
 }
