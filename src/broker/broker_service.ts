@@ -20,6 +20,7 @@ import { deadLetterCopy, deadLetterDestination } from "./dead_letter.ts";
 import { BrokerError } from "./errors.ts";
 import { PolicyMap } from "./policy.ts";
 import { Queue } from "./queue.ts";
+import { MemoryUsage } from "./memory_usage.ts";
 import { parseSelector, type Selector } from "./selector/mod.ts";
 import { type SubscriptionHooks, TopicSubscription } from "./topic_subscription.ts";
 import type { PersistenceAdapter, RecoveredState, StoreOperation } from "../store/persistence_adapter.ts";
@@ -82,12 +83,20 @@ export class BrokerService implements BrokerGateway {
   #flushScheduled = false;
   #stopped = false;
   #expirySweep: ReturnType<typeof setInterval> | undefined;
+  /** The broker's memoryUsage; every destination's usage is a child of it. */
+  readonly systemUsage: MemoryUsage;
+  readonly #usages = new Map<string, MemoryUsage>();
+  /** When a destination last logged that its producers are blocked (one line per 30 s). */
+  readonly #blockedLogged = new Map<string, number>();
+  /** Sends held by producer flow control since start. */
+  blockedSends = 0;
 
   constructor(config: BrokerConfig, options: { now?: () => number; store?: PersistenceAdapter } = {}) {
     this.config = config;
     this.log = logger("broker");
     this.policies = new PolicyMap(config.policyEntries, config.defaultPolicy);
     this.#store = options.store;
+    this.systemUsage = new MemoryUsage("memoryUsage", systemMemoryLimit(config));
     const now = options.now ?? Date.now;
     this.#hooks = {
       now,
@@ -198,6 +207,7 @@ export class BrokerService implements BrokerGateway {
         selectorText: s.selector,
         noLocal: s.noLocal,
         ownerConnectionId: "",
+        usage: this.#usageFor(s.destination),
       }, this.#hooks);
       for (const id of s.pending) {
         const m = topicMessages.get(id);
@@ -259,6 +269,7 @@ export class BrokerService implements BrokerGateway {
   stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#expirySweep);
+    this.systemUsage.wakeAll();
     return this.run(() => {
       for (const state of [...this.#connections.values()]) {
         this.closeConnection(state);
@@ -410,6 +421,7 @@ export class BrokerService implements BrokerGateway {
         selector,
         noLocal: info.noLocal,
         ownerConnectionId: state.info.connectionId,
+        usage: this.#usageFor(d),
       }, this.#hooks);
       this.#indexSubscription(sub);
       sub.attach(consumer);
@@ -443,6 +455,7 @@ export class BrokerService implements BrokerGateway {
         selectorText,
         noLocal: info.noLocal,
         ownerConnectionId: state.info.connectionId,
+        usage: this.#usageFor(d),
       }, this.#hooks);
       this.#durables.set(key, sub);
       this.#indexSubscription(sub);
@@ -481,7 +494,7 @@ export class BrokerService implements BrokerGateway {
       if (set && set.size === 0) this.#exactTopicSubs.delete(key);
     }
     // A durable subscription's messages are released in the store by its unsubscribe.
-    sub.pending.clear();
+    sub.clear();
   }
 
   removeConsumer(state: ConnectionState, consumerId: string): void {
@@ -508,7 +521,10 @@ export class BrokerService implements BrokerGateway {
     for (const [id, inflight] of [...consumer.inflight]) {
       if (inflight.transactionId !== undefined) continue;
       consumer.take(id);
-      if (inflight.source instanceof TopicSubscription && !inflight.source.durable) continue;
+      if (inflight.source instanceof TopicSubscription && !inflight.source.durable) {
+        inflight.source.discard(inflight.entry);
+        continue;
+      }
       inflight.source.redeliver(inflight.entry);
       touched.add(inflight.source);
     }
@@ -565,7 +581,9 @@ export class BrokerService implements BrokerGateway {
     }
     if (isExpired(message, this.#hooks.now())) {
       // Expired on arrival: discarded, never stored nor dead-lettered (ActiveMQ does the same).
-      this.log.debug(`Message ${message.messageId} to ${qualifiedName(message.destination)} expired on arrival`);
+      this.log.debug(
+        `Message ${message.messageId} to ${qualifiedName(message.destination)} expired on arrival`,
+      );
       return;
     }
     const d = message.destination;
@@ -600,7 +618,10 @@ export class BrokerService implements BrokerGateway {
     const key = qualifiedName(d);
     let q = this.#queues.get(key);
     if (!q) {
-      q = new Queue(d, this.#hooks, { prioritized: this.policies.entryFor(d)?.prioritizedMessages ?? false });
+      q = new Queue(d, this.#hooks, {
+        prioritized: this.policies.entryFor(d)?.prioritizedMessages ?? false,
+        usage: this.#usageFor(d),
+      });
       this.#queues.set(key, q);
       for (const c of this.#wildcardQueueConsumers) {
         for (
@@ -632,6 +653,69 @@ export class BrokerService implements BrokerGateway {
         `Destination name must not be empty: '${qualifiedName(d)}'`,
       );
     }
+  }
+
+  // ---- producer flow control ----------------------------------------------------
+
+  #usageFor(d: Destination): MemoryUsage {
+    const key = qualifiedName(d);
+    let usage = this.#usages.get(key);
+    if (!usage) {
+      usage = new MemoryUsage(key, this.policies.entryFor(d)?.memoryLimit ?? 0, this.systemUsage);
+      this.#usages.set(key, usage);
+    }
+    return usage;
+  }
+
+  /**
+   * Producer flow control: undefined when the message may go in now; otherwise
+   * a promise that resolves once there is room (the send is held), or rejects
+   * with a ResourceAllocationException-style error (sendFailIfNoSpace, timeout).
+   */
+  spaceFor(message: Message): Promise<void> | undefined {
+    const destinations = isComposite(message.destination)
+      ? compositeMembers(message.destination)
+      : [message.destination];
+    const full = destinations.map((d) => ({ d, usage: this.#usageFor(d) })).filter((x) => x.usage.full);
+    if (full.length === 0) return undefined;
+    const { d, usage } = full[0];
+    const policy = this.policies.entryFor(d);
+    if (!(policy?.producerFlowControl ?? true)) return undefined;
+    const limit = usage.fullOne!;
+    const error = () =>
+      new BrokerError(
+        "resource-limit",
+        `Usage Manager Memory Limit reached on ${qualifiedName(d)}: ${limit.name} uses ${limit.used} of ` +
+          `${limit.limit} bytes`,
+      );
+    if (policy?.sendFailIfNoSpace ?? this.config.systemUsage.sendFailIfNoSpace ?? false) {
+      return Promise.reject(error());
+    }
+    this.blockedSends++;
+    const key = qualifiedName(d);
+    const now = Date.now();
+    if (now - (this.#blockedLogged.get(key) ?? 0) >= BLOCKED_WARNING_INTERVAL) {
+      this.#blockedLogged.set(key, now);
+      this.log.warn(
+        `Memory limit reached on ${key} (${limit.name}: ${limit.used} of ${limit.limit} bytes); producers ` +
+          `are blocked until consumers free space (producer flow control; ${this.blockedSends} sends held so far)`,
+      );
+    }
+    const wait = (async () => {
+      for (;;) {
+        const blocking = destinations.map((x) => this.#usageFor(x)).find((u) => u.full);
+        if (!blocking || this.#stopped) return;
+        await blocking.waitForSpace();
+      }
+    })();
+    const timeout = policy?.sendFailIfNoSpaceAfterTimeout ??
+      this.config.systemUsage.sendFailIfNoSpaceAfterTimeout;
+    if (timeout === undefined || timeout <= 0) return wait;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      wait,
+      new Promise<void>((_, reject) => timer = setTimeout(() => reject(error()), timeout)),
+    ]).finally(() => clearTimeout(timer));
   }
 
   // ---- acknowledgements -----------------------------------------------------
@@ -725,7 +809,10 @@ export class BrokerService implements BrokerGateway {
       if (
         op.inflight.source instanceof TopicSubscription && op.inflight.source.consumer === undefined &&
         !op.inflight.source.durable
-      ) continue;
+      ) {
+        op.inflight.source.discard(op.inflight.entry);
+        continue;
+      }
       op.inflight.source.redeliver(op.inflight.entry);
       touched.add(op.inflight.source);
     }
@@ -790,6 +877,18 @@ export class BrokerService implements BrokerGateway {
 }
 
 const DEFAULT_EXPIRE_PERIOD = 30_000;
+const BLOCKED_WARNING_INTERVAL = 30_000;
+/** ActiveMQ's default memoryUsage, and the heap -Xmx1g gives a JVM broker (for percentOfJvmHeap). */
+const DEFAULT_MEMORY_LIMIT = 1024 * 1024 * 1024;
+
+function systemMemoryLimit(config: BrokerConfig): number {
+  const usage = config.systemUsage;
+  if (usage.memoryLimit !== undefined) return usage.memoryLimit;
+  if (usage.memoryPercentOfJvmHeap !== undefined) {
+    return Math.floor(DEFAULT_MEMORY_LIMIT * usage.memoryPercentOfJvmHeap / 100);
+  }
+  return DEFAULT_MEMORY_LIMIT;
+}
 
 /** One sweep timer for the broker, at the shortest `expireMessagesPeriod` any policy asks for. */
 function expirySweepPeriod(config: BrokerConfig): number {
@@ -817,6 +916,23 @@ class Session implements BrokerSession {
     return this.#state.info.connectionId;
   }
 
+  /** Set while a send is held by flow control: later calls queue behind it. */
+  #pending: Promise<void> | undefined;
+
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    if (!this.#pending) return op();
+    return this.#hold(this.#pending.then(op));
+  }
+
+  #hold<T>(p: Promise<T>): Promise<T> {
+    const tail: Promise<void> = p.then(() => {}, () => {});
+    this.#pending = tail;
+    tail.then(() => {
+      if (this.#pending === tail) this.#pending = undefined;
+    });
+    return p;
+  }
+
   #run<T>(fn: () => T): Promise<T> {
     if (this.#state.closed) {
       return Promise.reject(new BrokerError("illegal-state", "The connection is already closed"));
@@ -825,34 +941,44 @@ class Session implements BrokerSession {
   }
 
   addConsumer(info: ConsumerInfo): Promise<void> {
-    return this.#run(() => this.#broker.addConsumer(this.#state, info));
+    return this.#serial(() => this.#run(() => this.#broker.addConsumer(this.#state, info)));
   }
   removeConsumer(consumerId: string): Promise<void> {
-    return this.#run(() => this.#broker.removeConsumer(this.#state, consumerId));
+    return this.#serial(() => this.#run(() => this.#broker.removeConsumer(this.#state, consumerId)));
   }
   removeDurableSubscription(subscriptionName: string): Promise<void> {
-    return this.#run(() => this.#broker.removeDurableSubscription(this.#state, subscriptionName));
+    return this.#serial(() =>
+      this.#run(() => this.#broker.removeDurableSubscription(this.#state, subscriptionName))
+    );
   }
   send(message: Message, transactionId?: string): Promise<void> {
-    return this.#run(() => this.#broker.send(this.#state, message, transactionId));
+    return this.#serial(() => {
+      const held = transactionId === undefined ? this.#broker.spaceFor(message) : undefined;
+      const send = () => this.#run(() => this.#broker.send(this.#state, message, transactionId));
+      if (!held) return send();
+      // Everything this connection does next waits behind the held send, so its order is kept.
+      return this.#hold(held.then(send));
+    });
   }
   ack(ack: AckInfo): Promise<void> {
-    return this.#run(() => this.#broker.ack(this.#state, ack));
+    return this.#serial(() => this.#run(() => this.#broker.ack(this.#state, ack)));
   }
   beginTransaction(transactionId: string): Promise<void> {
-    return this.#run(() => this.#broker.beginTransaction(this.#state, transactionId));
+    return this.#serial(() => this.#run(() => this.#broker.beginTransaction(this.#state, transactionId)));
   }
   commitTransaction(transactionId: string): Promise<void> {
-    return this.#run(() => this.#broker.commitTransaction(this.#state, transactionId));
+    return this.#serial(() => this.#run(() => this.#broker.commitTransaction(this.#state, transactionId)));
   }
   rollbackTransaction(transactionId: string): Promise<void> {
-    return this.#run(() => this.#broker.rollbackTransaction(this.#state, transactionId));
+    return this.#serial(() => this.#run(() => this.#broker.rollbackTransaction(this.#state, transactionId)));
   }
   createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination> {
-    return this.#run(() => this.#broker.createTemporaryDestination(this.#state, type));
+    return this.#serial(() => this.#run(() => this.#broker.createTemporaryDestination(this.#state, type)));
   }
   deleteTemporaryDestination(destination: Destination): Promise<void> {
-    return this.#run(() => this.#broker.deleteTemporaryDestination(this.#state, destination));
+    return this.#serial(() =>
+      this.#run(() => this.#broker.deleteTemporaryDestination(this.#state, destination))
+    );
   }
   close(): Promise<void> {
     return this.#broker.run(() => this.#broker.closeConnection(this.#state));

@@ -14,6 +14,8 @@ export interface MessageSource {
   acknowledge(entry: QueuedMessage): void;
   /** The message returns to the source, counted as redelivered. */
   redeliver(entry: QueuedMessage): void;
+  /** The message is dropped without being consumed (its subscription went away). */
+  discard(entry: QueuedMessage): void;
   dispatch(): void;
 }
 

@@ -6,6 +6,7 @@
 import type { Destination } from "../message/destination.ts";
 import { isExpired, type Message } from "../message/message.ts";
 import type { Consumer, MessageSource } from "./consumer.ts";
+import { type MemoryUsage, usageOf } from "./memory_usage.ts";
 import {
   type ListNode,
   MessageList,
@@ -27,6 +28,8 @@ export interface QueueOptions {
   prioritized?: boolean;
   /** Most message groups remembered at once (ActiveMQ's cached map: 1024). */
   maxGroups?: number;
+  /** What this queue's messages count against (producer flow control). */
+  usage?: MemoryUsage;
 }
 
 const DEFAULT_MAX_GROUPS = 1024;
@@ -39,6 +42,7 @@ export class Queue implements MessageSource {
   /** JMSXGroupID → the consumer that owns the group (insertion order = age, for eviction). */
   readonly #groups = new Map<string, Consumer>();
   readonly #maxGroups: number;
+  readonly usage: MemoryUsage | undefined;
   #seq = 0;
   #roundRobin = 0;
   #dispatching = false;
@@ -49,6 +53,7 @@ export class Queue implements MessageSource {
     this.#hooks = hooks;
     this.pending = options.prioritized ? new PriorityMessageList() : new MessageList();
     this.#maxGroups = options.maxGroups ?? DEFAULT_MAX_GROUPS;
+    this.usage = options.usage;
   }
 
   enqueue(message: Message): void {
@@ -58,6 +63,7 @@ export class Queue implements MessageSource {
 
   /** Puts a recovered message back without dispatching (consumers come later). */
   restore(message: Message): void {
+    this.usage?.add(usageOf(message));
     this.pending.push({ message, seq: ++this.#seq, redeliveryCounter: message.redeliveryCounter });
   }
 
@@ -78,7 +84,12 @@ export class Queue implements MessageSource {
   }
 
   acknowledge(entry: QueuedMessage): void {
+    this.usage?.release(usageOf(entry.message));
     this.#hooks.removed(this.destination, entry.message);
+  }
+
+  discard(entry: QueuedMessage): void {
+    this.usage?.release(usageOf(entry.message));
   }
 
   redeliver(entry: QueuedMessage): void {
@@ -96,7 +107,7 @@ export class Queue implements MessageSource {
 
   purge(): number {
     const all = this.pending.clear();
-    for (const e of all) this.#hooks.removed(this.destination, e.message);
+    for (const e of all) this.acknowledge(e);
     return all.length;
   }
 
@@ -108,6 +119,7 @@ export class Queue implements MessageSource {
       const next = this.pending.after(node);
       if (isExpired(node.value.message, now)) {
         this.pending.remove(node);
+        this.discard(node.value);
         this.#hooks.expired(this.destination, node.value.message);
         count++;
       }
@@ -143,14 +155,20 @@ export class Queue implements MessageSource {
       const entry = node.value;
       if (isExpired(entry.message, now)) {
         this.pending.remove(node);
+        this.discard(entry);
         this.#hooks.expired(this.destination, entry.message);
       } else {
         const eligible = this.#eligibleConsumers();
         if (eligible.length === 0) return;
         const groupId = entry.message.groupId;
+        // Selectors must see the count this delivery will carry (JMSXDeliveryCount, JMSRedelivered):
+        // a redelivered entry's message object still holds the count it arrived with.
+        const message = entry.redeliveryCounter === entry.message.redeliveryCounter
+          ? entry.message
+          : { ...entry.message, redeliveryCounter: entry.redeliveryCounter };
         const consumer = groupId === undefined
-          ? this.#choose(eligible, entry.message)
-          : this.#chooseForGroup(groupId, eligible, entry.message);
+          ? this.#choose(eligible, message)
+          : this.#chooseForGroup(groupId, eligible, message);
         if (consumer) {
           this.pending.remove(node);
           const first = groupId !== undefined && !this.#groups.has(groupId);

@@ -6,6 +6,7 @@
 import type { Destination } from "../message/destination.ts";
 import { isExpired, type Message } from "../message/message.ts";
 import type { Consumer, MessageSource } from "./consumer.ts";
+import { type MemoryUsage, usageOf } from "./memory_usage.ts";
 import { MessageList, type QueuedMessage } from "./message_list.ts";
 import type { DestinationHooks } from "./queue.ts";
 import type { Selector } from "./selector/mod.ts";
@@ -33,6 +34,7 @@ export class TopicSubscription implements MessageSource {
   noLocal: boolean;
   ownerConnectionId: string;
   readonly #hooks: SubscriptionHooks;
+  readonly usage: MemoryUsage | undefined;
   #seq = 0;
   #dispatching = false;
   #again = false;
@@ -45,9 +47,11 @@ export class TopicSubscription implements MessageSource {
       selectorText?: string;
       noLocal?: boolean;
       ownerConnectionId: string;
+      usage?: MemoryUsage;
     },
     hooks: SubscriptionHooks,
   ) {
+    this.usage = options.usage;
     this.destination = destination;
     this.durable = options.durable;
     this.selector = options.selector;
@@ -68,7 +72,13 @@ export class TopicSubscription implements MessageSource {
   }
 
   restore(message: Message): void {
+    this.usage?.add(usageOf(message));
     this.pending.push({ message, seq: ++this.#seq, redeliveryCounter: message.redeliveryCounter });
+  }
+
+  /** Drops every pending message (the subscription is going away). */
+  clear(): void {
+    for (const e of this.pending.clear()) this.discard(e);
   }
 
   attach(consumer: Consumer): void {
@@ -84,7 +94,12 @@ export class TopicSubscription implements MessageSource {
   }
 
   acknowledge(entry: QueuedMessage): void {
+    this.usage?.release(usageOf(entry.message));
     this.#hooks.released(this, entry.message);
+  }
+
+  discard(entry: QueuedMessage): void {
+    this.usage?.release(usageOf(entry.message));
   }
 
   redeliver(entry: QueuedMessage): void {
@@ -117,7 +132,7 @@ export class TopicSubscription implements MessageSource {
       this.pending.remove(node);
       if (isExpired(node.value.message, now)) {
         this.#hooks.expired(node.value.message.destination, node.value.message);
-        this.#hooks.released(this, node.value.message);
+        this.acknowledge(node.value);
         continue;
       }
       consumer.deliver(node.value, this);

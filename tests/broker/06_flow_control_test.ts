@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { BrokerError } from "../../src/broker/errors.ts";
+import type { PolicyEntryConfig } from "../../src/config/mod.ts";
+import { startVmBroker } from "../support/vm_broker.ts";
+
+function policy(entry: Partial<PolicyEntryConfig>): PolicyEntryConfig {
+  return { destinationType: "queue", pattern: ">", attributes: {}, ...entry };
+}
+
+/** Lets every already-runnable promise job and timer run, then says whether `p` settled. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(() => done = true, () => done = true);
+  await new Promise((r) => setTimeout(r, 0));
+  return done;
+}
+
+Deno.test("flow control: a full destination holds producers until a consumer frees space, in order", async () => {
+  await using broker = await startVmBroker({ policyEntries: [policy({ memoryLimit: 4 * 1024 })] });
+  await using producer = await broker.connect();
+  const sends = Array.from({ length: 10 }, (_, i) => producer.send("queue://limited", String(i)));
+  await Promise.all(sends.slice(0, 4));
+  assert.equal(broker.service.queueSize("limited"), 4);
+  assert.equal(await settled(sends[4]), false, "the fifth send is held");
+  assert.ok(broker.service.blockedSends >= 1);
+
+  await using consumer = await broker.connect();
+  const sub = await consumer.subscribe("queue://limited");
+  for (let i = 0; i < 10; i++) assert.equal((await sub.receive(2000))?.text(), String(i));
+  await Promise.all(sends);
+  assert.equal(broker.service.systemUsage.used, 0, "usage returns to zero once everything is consumed");
+});
+
+Deno.test("flow control: the system memoryUsage limit applies across destinations", async () => {
+  await using broker = await startVmBroker({ systemUsage: { memoryLimit: 3 * 1024 } });
+  await using conn = await broker.connect();
+  await conn.send("queue://a", "1");
+  await conn.send("queue://b", "2");
+  await conn.send("queue://c", "3");
+  const held = conn.send("queue://d", "4");
+  assert.equal(await settled(held), false);
+  // A held send blocks its own connection (as ActiveMQ blocks its reader): consume on another.
+  await using consumer = await broker.connect();
+  const sub = await consumer.subscribe("queue://a");
+  assert.ok(await sub.receive(1000));
+  await held;
+  assert.equal(broker.service.queueSize("d"), 1);
+});
+
+Deno.test("flow control: sendFailIfNoSpace fails the send with a clear error naming the destination", async () => {
+  await using broker = await startVmBroker({
+    policyEntries: [policy({ memoryLimit: 1024, sendFailIfNoSpace: true })],
+  });
+  await using conn = await broker.connect();
+  await conn.send("queue://strict", "fits");
+  await assert.rejects(
+    conn.send("queue://strict", "too much"),
+    (e: unknown) =>
+      e instanceof BrokerError && e.code === "resource-limit" &&
+      /Usage Manager Memory Limit reached on queue:\/\/strict/.test(e.message),
+  );
+});
+
+Deno.test("flow control: sendFailIfNoSpaceAfterTimeout fails a held send after the timeout", async () => {
+  await using broker = await startVmBroker({
+    policyEntries: [policy({ memoryLimit: 1024, sendFailIfNoSpaceAfterTimeout: 30 })],
+  });
+  await using conn = await broker.connect();
+  await conn.send("queue://patient", "fits");
+  await assert.rejects(conn.send("queue://patient", "waits then fails"), /Usage Manager Memory Limit/);
+});
+
+Deno.test("flow control: producerFlowControl=false accepts past the limit", async () => {
+  await using broker = await startVmBroker({
+    policyEntries: [policy({ memoryLimit: 1024, producerFlowControl: false })],
+  });
+  await using conn = await broker.connect();
+  for (let i = 0; i < 5; i++) await conn.send("queue://unlimited", String(i));
+  assert.equal(broker.service.queueSize("unlimited"), 5);
+});
