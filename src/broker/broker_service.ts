@@ -21,6 +21,7 @@ import { BrokerError } from "./errors.ts";
 import { PolicyMap } from "./policy.ts";
 import { Queue } from "./queue.ts";
 import { MemoryUsage } from "./memory_usage.ts";
+import { CompositeDestination, DEFAULT_VIRTUAL_TOPIC, VirtualTopic } from "./virtual_destinations.ts";
 import { parseSelector, type Selector } from "./selector/mod.ts";
 import { type SubscriptionHooks, TopicSubscription } from "./topic_subscription.ts";
 import type { PersistenceAdapter, RecoveredState, StoreOperation } from "../store/persistence_adapter.ts";
@@ -86,6 +87,10 @@ export class BrokerService implements BrokerGateway {
   /** The broker's memoryUsage; every destination's usage is a child of it. */
   readonly systemUsage: MemoryUsage;
   readonly #usages = new Map<string, MemoryUsage>();
+  readonly #virtualTopics: VirtualTopic[];
+  readonly #composites = new Map<string, CompositeDestination>();
+  /** Consumer queues per virtual topic name; dropped whenever a queue comes or goes. */
+  #virtualTopicQueues = new Map<string, Queue[]>();
   /** When a destination last logged that its producers are blocked (one line per 30 s). */
   readonly #blockedLogged = new Map<string, number>();
   /** Sends held by producer flow control since start. */
@@ -97,6 +102,13 @@ export class BrokerService implements BrokerGateway {
     this.policies = new PolicyMap(config.policyEntries, config.defaultPolicy);
     this.#store = options.store;
     this.systemUsage = new MemoryUsage("memoryUsage", systemMemoryLimit(config));
+    this.#virtualTopics = config.useVirtualTopics
+      ? (config.virtualTopics ?? [DEFAULT_VIRTUAL_TOPIC]).map((v) => new VirtualTopic(v))
+      : [];
+    for (const c of config.compositeDestinations ?? []) {
+      const composite = new CompositeDestination(c);
+      this.#composites.set(composite.key, composite);
+    }
     const now = options.now ?? Date.now;
     this.#hooks = {
       now,
@@ -587,6 +599,11 @@ export class BrokerService implements BrokerGateway {
       return;
     }
     const d = message.destination;
+    const composite = this.#composites.size > 0 ? this.#composites.get(qualifiedName(d)) : undefined;
+    if (composite) {
+      for (const target of composite.targets(message)) this.#route({ ...message, destination: target });
+      if (composite.config.forwardOnly) return;
+    }
     const stored = message.persistent && !isTemporary(d);
     if (!isTopicLike(d)) {
       // The add goes to the store before any ack of it can (ops keep their order).
@@ -612,6 +629,27 @@ export class BrokerService implements BrokerGateway {
       if (durable.length > 0) this.#storeOp({ op: "add", destination: d, message, subscriptions: durable });
     }
     for (const sub of targets) sub.enqueue(message);
+    if (this.#virtualTopics.length > 0) this.#routeToVirtualTopicQueues(message);
+  }
+
+  /** Virtual topics: every consumer queue of the topic gets its own copy. */
+  #routeToVirtualTopicQueues(message: Message): void {
+    const topic = message.destination;
+    const vt = this.#virtualTopics.find((v) => v.appliesTo(topic));
+    if (!vt) return;
+    let queues = this.#virtualTopicQueues.get(topic.name);
+    if (!queues) {
+      queues = [...this.#queues.values()].filter((q) =>
+        q.destination.type === "queue" && vt.isConsumerQueue(q.destination.name, topic.name)
+      );
+      this.#virtualTopicQueues.set(topic.name, queues);
+    }
+    for (const q of queues) {
+      if (vt.config.selectorAware && !q.consumers.some((c) => c.accepts(message))) continue;
+      const copy = vt.copyFor(message, q.destination);
+      if (copy.persistent) this.#storeOp({ op: "add", destination: q.destination, message: copy });
+      q.enqueue(copy);
+    }
   }
 
   #queue(d: Destination): Queue {
@@ -623,6 +661,7 @@ export class BrokerService implements BrokerGateway {
         usage: this.#usageFor(d),
       });
       this.#queues.set(key, q);
+      this.#virtualTopicQueues.clear();
       for (const c of this.#wildcardQueueConsumers) {
         for (
           const pattern of isComposite(c.info.destination)
@@ -850,6 +889,7 @@ export class BrokerService implements BrokerGateway {
       for (const c of [...q.consumers]) q.removeConsumer(c);
       q.purge();
       this.#queues.delete(key);
+      this.#virtualTopicQueues.clear();
     }
     const subs = this.#exactTopicSubs.get(key);
     if (subs) { for (const s of [...subs]) this.#dropSubscription(s); }

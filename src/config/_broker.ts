@@ -1,5 +1,6 @@
 import { readTransportConnectors } from "./_connectors.ts";
 import { type AttributeKind, type LoadContext, unwrap } from "./_context.ts";
+import { readDestinationInterceptors } from "./_destination_interceptors.ts";
 import { readDestinationPolicy } from "./_destination_policy.ts";
 import { readPersistenceAdapter, readPersistenceFactory } from "./_persistence.ts";
 import { readPlugins } from "./_plugins.ts";
@@ -64,6 +65,7 @@ const KNOWN_ATTRIBUTES = new Map<string, AttributeKind>([
 
 const SINGLE_CHILDREN = [
   "destinationPolicy",
+  "destinationInterceptors",
   "persistenceAdapter",
   "persistenceFactory",
   "systemUsage",
@@ -77,7 +79,6 @@ const UNSUPPORTED_REASONS: Record<string, string> = {
   managementContext: "JMX is not available; use the admin console and its metrics",
   shutdownHooks: "the broker stops cleanly on SIGINT/SIGTERM by itself",
   networkConnectors: "networks of brokers are not supported yet",
-  destinationInterceptors: "virtual destinations are configured by useVirtualTopics",
 };
 
 const SSL_CONTEXT_ATTRIBUTES = new Set([
@@ -140,6 +141,12 @@ export function readBroker(el: XmlElement, ctx: LoadContext, dataDirectory: stri
         const { entries, defaultEntry } = readDestinationPolicy(child, ctx);
         config.policyEntries.push(...entries);
         if (defaultEntry) config.defaultPolicy = defaultEntry;
+        break;
+      }
+      case "destinationInterceptors": {
+        const { virtualTopics, compositeDestinations } = readDestinationInterceptors(child, ctx);
+        if (virtualTopics) config.virtualTopics = virtualTopics;
+        config.compositeDestinations.push(...compositeDestinations);
         break;
       }
       case "persistenceAdapter":

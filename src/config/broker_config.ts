@@ -114,6 +114,59 @@ export interface PolicyEntryConfig {
   location?: ConfigLocation;
 }
 
+/**
+ * `<virtualTopic>` in `<destinationInterceptors><virtualDestinationInterceptor><virtualDestinations>`
+ * (section 10), with the defaults of ActiveMQ's VirtualTopic bean filled in. A message sent to a topic
+ * matching `name` is also copied to every queue named `prefix` + topic + `postfix`, where `*` in the
+ * prefix matches one name segment (a consumer group).
+ */
+export interface VirtualTopicConfig {
+  /** Topic name or wildcard; default ">" (every topic), as ActiveMQ's bean when name is not written. */
+  name: string;
+  /** Default "Consumer.*.". */
+  prefix: string;
+  /** Default "". */
+  postfix: string;
+  /** Copy only to queues that have a consumer whose selector matches. Default false. */
+  selectorAware: boolean;
+  /** Only copy messages sent by local (non-network) producers. Default false. */
+  local: boolean;
+  concurrentSend: boolean;
+  transactedSend: boolean;
+  dropOnResourceLimit: boolean;
+  /** Copies carry the topic as originalDestination. Default true. */
+  setOriginalDestination: boolean;
+  location?: ConfigLocation;
+}
+
+/**
+ * One destination of a composite's `<forwardTo>`: `<queue physicalName>`, `<topic physicalName>` or
+ * `<filteredDestination selector queue|topic>` (then only messages matching the selector go there).
+ */
+export interface ForwardTarget {
+  type: "queue" | "topic";
+  name: string;
+  /** As written (placeholders resolved); the broker parses it. */
+  selector?: string;
+}
+
+/**
+ * `<compositeQueue>` / `<compositeTopic>` (section 1.3): messages sent to `name` are forwarded to
+ * every `forwardTo` destination; with `forwardOnly` false they are also kept in `name` itself.
+ */
+export interface CompositeDestinationConfig {
+  type: "queue" | "topic";
+  name: string;
+  /** Default true. */
+  forwardOnly: boolean;
+  /** Deliver to `name` itself when no filtered destination matched. Default false. */
+  sendWhenNotMatched: boolean;
+  /** Default false. */
+  concurrentSend: boolean;
+  forwardTo: ForwardTarget[];
+  location?: ConfigLocation;
+}
+
 /** `<systemUsage>`; unset limits mean the broker's defaults (memory 1 GB, store 100 GB, temp 50 GB). */
 export interface SystemUsageConfig {
   memoryLimit?: number;
@@ -151,6 +204,15 @@ export interface BrokerConfig {
   /** Present when a `<redeliveryPlugin>` is configured. */
   redeliveryPlugin?: RedeliveryPluginConfig;
   systemUsage: SystemUsageConfig;
+  /**
+   * `<virtualTopic>`s of `<destinationInterceptors>`. Undefined when no virtual destination is
+   * declared there: the broker then applies ActiveMQ's default (VirtualTopic.> with prefix
+   * "Consumer.*.") when useVirtualTopics is true. As in ActiveMQ, declaring virtual destinations
+   * replaces that default, so a configuration with only composites has `[]` (no virtual topics).
+   */
+  virtualTopics?: VirtualTopicConfig[];
+  /** `<compositeQueue>`s and `<compositeTopic>`s of `<destinationInterceptors>`. */
+  compositeDestinations: CompositeDestinationConfig[];
   /** `<destinations>`: destinations created at start-up. */
   destinations: { type: "queue" | "topic"; name: string }[];
   sslContext?: SslContextConfig;
@@ -197,6 +259,7 @@ export function defaultBrokerConfig(options: DefaultBrokerConfigOptions = {}): B
     policyEntries: [],
     redeliveryPolicies: [],
     systemUsage: {},
+    compositeDestinations: [],
     destinations: [],
     beans: {},
   };

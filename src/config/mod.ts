@@ -24,9 +24,11 @@ export {
 export {
   type BeanDefinition,
   type BrokerConfig,
+  type CompositeDestinationConfig,
   type DeadLetterStrategyConfig,
   defaultBrokerConfig,
   type DefaultBrokerConfigOptions,
+  type ForwardTarget,
   type PersistenceAdapterConfig,
   type PolicyEntryConfig,
   type RedeliveryPluginConfig,
@@ -34,5 +36,6 @@ export {
   type SslContextConfig,
   type SystemUsageConfig,
   type TransportConnectorConfig,
+  type VirtualTopicConfig,
 } from "./broker_config.ts";
 export { parseByteSize } from "./byte_size.ts";
