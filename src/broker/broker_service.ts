@@ -22,6 +22,7 @@ import { PolicyMap } from "./policy.ts";
 import { Queue } from "./queue.ts";
 import { MemoryUsage } from "./memory_usage.ts";
 import { CompositeDestination, DEFAULT_VIRTUAL_TOPIC, VirtualTopic } from "./virtual_destinations.ts";
+import { RedeliveryPlugin } from "./redelivery.ts";
 import { parseSelector, type Selector } from "./selector/mod.ts";
 import { type SubscriptionHooks, TopicSubscription } from "./topic_subscription.ts";
 import type { PersistenceAdapter, RecoveredState, StoreOperation } from "../store/persistence_adapter.ts";
@@ -91,6 +92,9 @@ export class BrokerService implements BrokerGateway {
   readonly #composites = new Map<string, CompositeDestination>();
   /** Consumer queues per virtual topic name; dropped whenever a queue comes or goes. */
   #virtualTopicQueues = new Map<string, Queue[]>();
+  readonly #redelivery: RedeliveryPlugin | undefined;
+  /** Messages waiting out a redelivery delay. */
+  readonly #redeliveryTimers = new Set<ReturnType<typeof setTimeout>>();
   /** When a destination last logged that its producers are blocked (one line per 30 s). */
   readonly #blockedLogged = new Map<string, number>();
   /** Sends held by producer flow control since start. */
@@ -105,6 +109,9 @@ export class BrokerService implements BrokerGateway {
     this.#virtualTopics = config.useVirtualTopics
       ? (config.virtualTopics ?? [DEFAULT_VIRTUAL_TOPIC]).map((v) => new VirtualTopic(v))
       : [];
+    this.#redelivery = config.redeliveryPlugin
+      ? new RedeliveryPlugin(config.redeliveryPlugin, config.redeliveryPolicies)
+      : undefined;
     for (const c of config.compositeDestinations ?? []) {
       const composite = new CompositeDestination(c);
       this.#composites.set(composite.key, composite);
@@ -281,6 +288,8 @@ export class BrokerService implements BrokerGateway {
   stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#expirySweep);
+    for (const t of this.#redeliveryTimers) clearTimeout(t);
+    this.#redeliveryTimers.clear();
     this.systemUsage.wakeAll();
     return this.run(() => {
       for (const state of [...this.#connections.values()]) {
@@ -786,13 +795,36 @@ export class BrokerService implements BrokerGateway {
 
   #settle(consumer: Consumer, inflight: Inflight, poison: boolean, cause?: string): void {
     consumer.take(inflight.entry.message.messageId);
-    inflight.source.acknowledge(inflight.entry);
-    if (poison) {
-      this.#deadLetter(
-        { ...inflight.entry.message, redeliveryCounter: inflight.entry.redeliveryCounter },
-        cause ?? "Message was refused by the consumer (NACK)",
-      );
+    const entry = inflight.entry;
+    if (!poison) {
+      inflight.source.acknowledge(entry);
+      return;
     }
+    let reason = cause ?? "Message was refused by the consumer (NACK)";
+    if (this.#redelivery) {
+      const decision = this.#redelivery.decide(entry.message.destination, entry.redeliveryCounter);
+      if (decision.kind === "redeliver") {
+        // The message stays stored; it returns to its destination once the delay is over.
+        const timer = setTimeout(() => {
+          this.#redeliveryTimers.delete(timer);
+          this.run(() => {
+            inflight.source.redeliver(entry);
+            inflight.source.dispatch();
+          }).catch((err) => this.log.error("Redelivering a message failed", err));
+        }, decision.delay);
+        this.#redeliveryTimers.add(timer);
+        return;
+      }
+      inflight.source.acknowledge(entry);
+      if (decision.kind === "drop") {
+        this.log.debug(`Message ${entry.message.messageId} dropped: ${decision.cause}`);
+        return;
+      }
+      reason = decision.cause;
+    } else {
+      inflight.source.acknowledge(entry);
+    }
+    this.#deadLetter({ ...entry.message, redeliveryCounter: entry.redeliveryCounter }, reason);
   }
 
   #deadLetter(message: Message, cause: string, expired = false): void {

@@ -142,3 +142,50 @@ Deno.test("expiry: processExpired=false drops expired messages instead of dead-l
   assert.equal(broker.service.queueSize("idle2"), 0);
   assert.equal(broker.service.queueSize("ActiveMQ.DLQ"), 0);
 });
+
+Deno.test("redeliveryPlugin: a refused message comes back after the policy's delays, then goes to the DLQ", async () => {
+  await using broker = await startVmBroker({
+    redeliveryPlugin: { fallbackToDeadLetter: true, sendToDlqIfMaxRetriesExceeded: true },
+    redeliveryPolicies: [{
+      queue: "retry.>",
+      maximumRedeliveries: 2,
+      initialRedeliveryDelay: 10,
+      redeliveryDelay: 10,
+      backOffMultiplier: 2,
+      useExponentialBackOff: true,
+      maximumRedeliveryDelay: -1,
+    }],
+  });
+  await using conn = await broker.connect();
+  const sub = await conn.subscribe("queue://retry.orders", { ackMode: "individual" });
+  await conn.send("queue://retry.orders", "flaky", { persistent: true });
+  const counters: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const m = await sub.receive(2000);
+    assert.equal(m?.text(), "flaky");
+    counters.push(m!.message.redeliveryCounter);
+    await m!.nack();
+  }
+  assert.deepEqual(counters, [0, 1, 2]);
+  const dlq = await conn.subscribe("queue://ActiveMQ.DLQ");
+  const dead = await dlq.receive(2000);
+  assert.equal(dead?.text(), "flaky");
+  assert.match(String(dead?.message.properties.dlqDeliveryFailureCause), /maximumRedeliveries 2/);
+  assert.equal(await sub.receive(50), null);
+});
+
+Deno.test("redelivery delays: initial, fixed, exponential and capped", async () => {
+  const { redeliveryDelay } = await import("../../src/broker/redelivery.ts");
+  const base = {
+    maximumRedeliveries: 6,
+    initialRedeliveryDelay: 1000,
+    redeliveryDelay: 500,
+    backOffMultiplier: 5,
+    useExponentialBackOff: false,
+    maximumRedeliveryDelay: -1,
+  };
+  assert.deepEqual([0, 1, 2].map((n) => redeliveryDelay(base, n)), [1000, 500, 500]);
+  const exp = { ...base, useExponentialBackOff: true };
+  assert.deepEqual([0, 1, 2].map((n) => redeliveryDelay(exp, n)), [1000, 5000, 25000]);
+  assert.equal(redeliveryDelay({ ...exp, maximumRedeliveryDelay: 7000 }, 2), 7000);
+});
