@@ -23,6 +23,14 @@ import { Queue } from "./queue.ts";
 import { MemoryUsage } from "./memory_usage.ts";
 import { CompositeDestination, DEFAULT_VIRTUAL_TOPIC, VirtualTopic } from "./virtual_destinations.ts";
 import { RedeliveryPlugin } from "./redelivery.ts";
+import {
+  advisoryMessage,
+  advisoryTopics,
+  destinationInfo,
+  isAdvisoryTopic,
+  isDestinationAdvisory,
+} from "./advisories.ts";
+import type { AdvisoryData } from "../message/message.ts";
 import { parseSelector, type Selector } from "./selector/mod.ts";
 import { type SubscriptionHooks, TopicSubscription } from "./topic_subscription.ts";
 import type { PersistenceAdapter, RecoveredState, StoreOperation } from "../store/persistence_adapter.ts";
@@ -123,6 +131,9 @@ export class BrokerService implements BrokerGateway {
         if (this.log.debugEnabled) {
           this.log.debug(`Expired message ${message.messageId} dropped from ${qualifiedName(destination)}`);
         }
+        this.#advise(advisoryTopics.expired(destination), { type: "MessageId", value: message.messageId }, {
+          orignalMessageId: message.messageId,
+        });
         if (isTopicLike(destination)) return;
         this.#removed(destination, message);
         this.#deadLetter(message, "Message expired", true);
@@ -277,6 +288,7 @@ export class BrokerService implements BrokerGateway {
       closed: false,
     };
     this.#connections.set(info.connectionId, state);
+    this.#advise(advisoryTopics.connection(), connectionInfo(info));
     return Promise.resolve(new Session(this, state));
   }
 
@@ -367,6 +379,12 @@ export class BrokerService implements BrokerGateway {
       if (isTopicLike(d)) this.#subscribeTopic(state, consumer, d, selector);
       else this.#subscribeQueue(consumer, d);
     }
+    for (const d of destinations) {
+      if (isAdvisoryTopic(d)) continue;
+      this.#advise(advisoryTopics.consumer(d), consumerInfo(consumer, d), {
+        consumerCount: this.#consumerCount(d),
+      });
+    }
   }
 
   #browse(
@@ -446,6 +464,7 @@ export class BrokerService implements BrokerGateway {
       }, this.#hooks);
       this.#indexSubscription(sub);
       sub.attach(consumer);
+      if (isAdvisoryTopic(d) && this.config.advisorySupport) this.#replayAdvisories(sub);
       return;
     }
     const clientId = state.info.clientId!;
@@ -536,6 +555,7 @@ export class BrokerService implements BrokerGateway {
         if (!source.durable) this.#dropSubscription(source);
       }
     }
+    this.#adviseConsumerRemoved(consumer);
     // Unacknowledged messages go back, counted as redelivered. Those acked in
     // an open transaction stay with the transaction.
     const touched = new Set<{ dispatch(): void }>();
@@ -621,7 +641,7 @@ export class BrokerService implements BrokerGateway {
       return;
     }
     const key = qualifiedName(d);
-    this.#topics.add(key);
+    this.#noteTopic(d);
     const targets: TopicSubscription[] = [];
     const exact = this.#exactTopicSubs.get(key);
     if (exact) { for (const sub of exact) if (sub.accepts(message)) targets.push(sub); }
@@ -671,6 +691,7 @@ export class BrokerService implements BrokerGateway {
       });
       this.#queues.set(key, q);
       this.#virtualTopicQueues.clear();
+      this.#advise(advisoryTopics.destination(d), destinationInfo(d, "add"));
       for (const c of this.#wildcardQueueConsumers) {
         for (
           const pattern of isComposite(c.info.destination)
@@ -690,8 +711,94 @@ export class BrokerService implements BrokerGateway {
   }
 
   #ensureDestination(d: Destination): void {
-    if (isTopicLike(d)) this.#topics.add(qualifiedName(d));
+    if (isTopicLike(d)) this.#noteTopic(d);
     else this.#queue(d);
+  }
+
+  /** Remembers a topic; the first time, destination advisories announce it. */
+  #noteTopic(d: Destination): void {
+    const key = qualifiedName(d);
+    if (this.#topics.has(key)) return;
+    this.#topics.add(key);
+    if (!isAdvisoryTopic(d)) this.#advise(advisoryTopics.destination(d), destinationInfo(d, "add"));
+  }
+
+  // ---- advisories ------------------------------------------------------------------
+
+  #advise(
+    topic: Destination,
+    data: AdvisoryData,
+    properties: Record<string, string | number | boolean> = {},
+  ): void {
+    if (!this.config.advisorySupport || !this.#hasTopicSubscribers(topic)) return;
+    this.#route(advisoryMessage(topic, data, this.#origin(), properties, this.#hooks.now()));
+  }
+
+  #origin(): { brokerName: string; brokerId: string } {
+    return { brokerName: this.brokerName, brokerId: `ID:${this.brokerName}` };
+  }
+
+  #hasTopicSubscribers(topic: Destination): boolean {
+    if ((this.#exactTopicSubs.get(qualifiedName(topic))?.size ?? 0) > 0) return true;
+    for (const sub of this.#wildcardTopicSubs) {
+      if (sub.destination.type === topic.type && wildcardMatches(sub.destination.name, topic.name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #consumerCount(d: Destination): number {
+    if (isTopicLike(d)) return this.#exactTopicSubs.get(qualifiedName(d))?.size ?? 0;
+    return this.#queues.get(qualifiedName(d))?.consumers.length ?? 0;
+  }
+
+  #adviseConsumerRemoved(consumer: Consumer): void {
+    const d = consumer.info.destination;
+    for (const member of isComposite(d) ? compositeMembers(d) : [d]) {
+      if (isAdvisoryTopic(member)) continue;
+      this.#advise(advisoryTopics.consumer(member), { type: "RemoveInfo", objectId: consumer.id }, {
+        consumerCount: this.#consumerCount(member),
+      });
+    }
+  }
+
+  /**
+   * A new subscriber of an advisory topic first hears about what already
+   * exists: one advisory per connection, destination or consumer.
+   */
+  #replayAdvisories(sub: TopicSubscription): void {
+    const topic = sub.destination;
+    const send = (data: AdvisoryData, properties: Record<string, string | number | boolean> = {}) =>
+      sub.enqueue(advisoryMessage(topic, data, this.#origin(), properties, this.#hooks.now()));
+    if (topic.name === advisoryTopics.connection().name) {
+      for (const c of this.#connections.values()) send(connectionInfo(c.info));
+      return;
+    }
+    if (isDestinationAdvisory(topic)) {
+      for (const q of this.#queues.values()) {
+        if (advisoryTopics.destination(q.destination).name === topic.name) {
+          send(destinationInfo(q.destination, "add"));
+        }
+      }
+      for (const key of this.#topics) {
+        const t = parseQualified(key);
+        if (!isAdvisoryTopic(t) && advisoryTopics.destination(t).name === topic.name) {
+          send(destinationInfo(t, "add"));
+        }
+      }
+      return;
+    }
+    for (const state of this.#connections.values()) {
+      for (const c of state.consumers.values()) {
+        const d = c.info.destination;
+        for (const member of isComposite(d) ? compositeMembers(d) : [d]) {
+          if (advisoryTopics.consumer(member).name === topic.name) {
+            send(consumerInfo(c, member), { consumerCount: this.#consumerCount(member) });
+          }
+        }
+      }
+    }
   }
 
   #checkDestinationName(d: Destination): void {
@@ -838,6 +945,10 @@ export class BrokerService implements BrokerGateway {
       return;
     }
     this.#route(deadLetterCopy(message, dlq, cause, strategy, this.#hooks.now()));
+    this.#advise(advisoryTopics.dlq(from), { type: "MessageId", value: message.messageId }, {
+      orignalMessageId: message.messageId,
+      dlqDeliveryFailureCause: cause,
+    });
   }
 
   // ---- transactions -----------------------------------------------------------
@@ -915,6 +1026,8 @@ export class BrokerService implements BrokerGateway {
 
   #removeTemporary(key: string): void {
     this.#temporaries.delete(key);
+    const removed = parseQualified(key);
+    this.#advise(advisoryTopics.destination(removed), destinationInfo(removed, "remove"));
     this.#topics.delete(key);
     const q = this.#queues.get(key);
     if (q) {
@@ -945,7 +1058,40 @@ export class BrokerService implements BrokerGateway {
       this.#clientIds.delete(state.info.clientId);
     }
     this.#connections.delete(state.info.connectionId);
+    this.#advise(advisoryTopics.connection(), { type: "RemoveInfo", objectId: state.info.connectionId });
   }
+}
+
+function connectionInfo(info: ConnectionInfo): AdvisoryData {
+  // ActiveMQ blanks the password in connection advisories.
+  return {
+    type: "ConnectionInfo",
+    connectionId: info.connectionId,
+    clientId: info.clientId,
+    userName: info.userName,
+    clientIp: info.remoteAddress,
+    connector: info.connector,
+  };
+}
+
+function consumerInfo(consumer: Consumer, d: Destination): AdvisoryData {
+  return {
+    type: "ConsumerInfo",
+    consumerId: consumer.id,
+    connectionId: consumer.connectionId,
+    destination: qualifiedName(d),
+    selector: consumer.info.selector,
+    prefetchSize: consumer.prefetch,
+    subscriptionName: consumer.info.subscriptionName,
+    noLocal: consumer.info.noLocal ?? false,
+    exclusive: consumer.info.exclusive ?? false,
+    priority: consumer.priority,
+  };
+}
+
+function parseQualified(key: string): Destination {
+  const at = key.indexOf("://");
+  return { type: key.slice(0, at) as Destination["type"], name: key.slice(at + 3) };
 }
 
 const DEFAULT_EXPIRE_PERIOD = 30_000;

@@ -13,6 +13,12 @@ import type { Destination } from "./destination.ts";
 export type PropertyValue = string | number | bigint | boolean | null;
 export type PropertyType = "boolean" | "byte" | "short" | "int" | "long" | "float" | "double" | "string";
 
+/** The command an advisory message describes: its OpenWire type name and fields. */
+export interface AdvisoryData {
+  type: string;
+  [field: string]: string | number | boolean | null | undefined;
+}
+
 export type BodyKind = "none" | "text" | "bytes" | "map" | "object" | "stream";
 
 export interface Message {
@@ -36,6 +42,12 @@ export interface Message {
   /** Set on the delivery that assigned its group to the receiving consumer (JMSXGroupFirstForConsumer). */
   groupFirstForConsumer?: boolean;
   userId?: string;
+  /**
+   * Advisory messages from the core: the event they describe (ActiveMQ carries
+   * the command itself, e.g. a ConsumerInfo) as plain data, so the core stays
+   * protocol-neutral; the OpenWire converter turns it into `dataStructure`.
+   */
+  advisory?: AdvisoryData;
   /** The connection that produced it, for noLocal consumers. */
   producerConnectionId?: string;
   properties: Record<string, PropertyValue>;
