@@ -93,6 +93,7 @@ export class BrokerService implements BrokerGateway {
   #flushScheduled = false;
   #stopped = false;
   #expirySweep: ReturnType<typeof setInterval> | undefined;
+  #destinationPurge: ReturnType<typeof setInterval> | undefined;
   /** The broker's memoryUsage; every destination's usage is a child of it. */
   readonly systemUsage: MemoryUsage;
   readonly #usages = new Map<string, MemoryUsage>();
@@ -153,6 +154,40 @@ export class BrokerService implements BrokerGateway {
     for (const d of config.destinations) this.#ensureDestination({ type: d.type, name: d.name });
     const period = expirySweepPeriod(config);
     if (period > 0) this.#expirySweep = setInterval(() => this.run(() => this.#sweepExpired()), period);
+    // ActiveMQ only collects inactive destinations when this broker attribute is set.
+    const purgePeriod = Number(config.attributes.schedulePeriodForDestinationPurge ?? 0);
+    if (purgePeriod > 0) {
+      this.#destinationPurge = setInterval(
+        () => this.run(() => this.#purgeInactiveDestinations()),
+        purgePeriod,
+      );
+    }
+  }
+
+  /** `gcInactiveDestinations`: queues with no consumer and no message for `inactiveTimoutBeforeGC` go away. */
+  #purgeInactiveDestinations(): void {
+    const now = this.#hooks.now();
+    for (const [key, q] of [...this.#queues]) {
+      if (!q.idle || isTemporary(q.destination)) {
+        q.lastActive = now;
+        continue;
+      }
+      const policy = this.policies.entryFor(q.destination);
+      if (!policy?.gcInactiveDestinations) continue;
+      if (now - q.lastActive < (policy.inactiveTimoutBeforeGC ?? 60_000)) continue;
+      this.log.info(
+        `${key} was inactive for longer than ${policy.inactiveTimoutBeforeGC ?? 60_000} ms and is removed`,
+      );
+      this.#queues.delete(key);
+      this.#virtualTopicQueues.clear();
+      this.#storeOp({ op: "removeDestination", destination: q.destination });
+      this.#advise(advisoryTopics.destination(q.destination), destinationInfo(q.destination, "remove"));
+    }
+  }
+
+  /** Destinations the broker knows (queues and topics), for tests and the admin API. */
+  destinationNames(): string[] {
+    return [...this.#queues.keys(), ...this.#topics];
   }
 
   /** The periodic expiry check of every queue whose policy has `expireMessagesPeriod` > 0. */
@@ -300,6 +335,7 @@ export class BrokerService implements BrokerGateway {
   stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#expirySweep);
+    clearInterval(this.#destinationPurge);
     for (const t of this.#redeliveryTimers) clearTimeout(t);
     this.#redeliveryTimers.clear();
     this.systemUsage.wakeAll();

@@ -45,6 +45,8 @@ export class Queue implements MessageSource {
   readonly usage: MemoryUsage | undefined;
   #seq = 0;
   #roundRobin = 0;
+  /** Last time (broker clock) the queue had a consumer or a message; for gcInactiveDestinations. */
+  lastActive: number;
   #dispatching = false;
   #again = false;
 
@@ -54,6 +56,12 @@ export class Queue implements MessageSource {
     this.pending = options.prioritized ? new PriorityMessageList() : new MessageList();
     this.#maxGroups = options.maxGroups ?? DEFAULT_MAX_GROUPS;
     this.usage = options.usage;
+    this.lastActive = hooks.now();
+  }
+
+  /** No consumer and no message: a candidate for inactive-destination GC. */
+  get idle(): boolean {
+    return this.consumers.length === 0 && this.pending.size === 0;
   }
 
   enqueue(message: Message): void {

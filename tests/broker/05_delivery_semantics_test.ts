@@ -189,3 +189,31 @@ Deno.test("redelivery delays: initial, fixed, exponential and capped", async () 
   assert.deepEqual([0, 1, 2].map((n) => redeliveryDelay(exp, n)), [1000, 5000, 25000]);
   assert.equal(redeliveryDelay({ ...exp, maximumRedeliveryDelay: 7000 }, 2), 7000);
 });
+
+Deno.test("gcInactiveDestinations: an idle queue is removed after inactiveTimoutBeforeGC; a busy one stays", async () => {
+  const clock = new TestClock();
+  await using broker = await startVmBroker(
+    {
+      attributes: { schedulePeriodForDestinationPurge: "20" },
+      policyEntries: [policy({ gcInactiveDestinations: true, inactiveTimoutBeforeGC: 1000 })],
+    },
+    undefined,
+    clock.now,
+  );
+  await using conn = await broker.connect();
+  const watch = await conn.subscribe("topic://ActiveMQ.Advisory.Queue");
+  await conn.send("queue://busy", "kept");
+  const idle = await conn.subscribe("queue://idle.one");
+  await idle.close();
+  const created = [
+    (await watch.receive(1000))?.message.advisory?.destination,
+    (await watch.receive(1000))?.message.advisory?.destination,
+  ];
+  assert.deepEqual(created, ["queue://busy", "queue://idle.one"]);
+  clock.advance(5000);
+  const removed = await watch.receive(2000); // the next purge run removes idle.one
+  assert.equal(removed?.message.advisory?.destination, "queue://idle.one");
+  assert.equal(removed?.message.advisory?.operationType, 1);
+  assert.ok(broker.service.destinationNames().includes("queue://busy"));
+  assert.ok(!broker.service.destinationNames().includes("queue://idle.one"));
+});
