@@ -24,6 +24,14 @@ import { MemoryUsage } from "./memory_usage.ts";
 import { CompositeDestination, DEFAULT_VIRTUAL_TOPIC, VirtualTopic } from "./virtual_destinations.ts";
 import { RedeliveryPlugin } from "./redelivery.ts";
 import {
+  isScheduled,
+  SCHEDULED_JOB_ID,
+  Scheduler,
+  SCHEDULER_ACTION,
+  SCHEDULER_MANAGEMENT,
+  SCHEDULER_STORE,
+} from "./scheduler.ts";
+import {
   advisoryMessage,
   advisoryTopics,
   destinationInfo,
@@ -102,6 +110,7 @@ export class BrokerService implements BrokerGateway {
   /** Consumer queues per virtual topic name; dropped whenever a queue comes or goes. */
   #virtualTopicQueues = new Map<string, Queue[]>();
   readonly #redelivery: RedeliveryPlugin | undefined;
+  readonly #scheduler: Scheduler | undefined;
   /** Messages waiting out a redelivery delay. */
   readonly #redeliveryTimers = new Set<ReturnType<typeof setTimeout>>();
   /** When a destination last logged that its producers are blocked (one line per 30 s). */
@@ -118,6 +127,19 @@ export class BrokerService implements BrokerGateway {
     this.#virtualTopics = config.useVirtualTopics
       ? (config.virtualTopics ?? [DEFAULT_VIRTUAL_TOPIC]).map((v) => new VirtualTopic(v))
       : [];
+    this.#scheduler = config.schedulerSupport
+      ? new Scheduler({
+        now: options.now ?? Date.now,
+        run: (work) => {
+          this.run(work).catch((err) => this.log.error("Running scheduled jobs failed", err));
+        },
+        deliver: (message) => this.#route(message),
+        persist: (jobId, job) => {
+          this.#storeOp({ op: "remove", destination: SCHEDULER_STORE, messageId: jobId });
+          if (job) this.#storeOp({ op: "add", destination: SCHEDULER_STORE, message: job });
+        },
+      }, { maxRepeatAllowed: Number(config.attributes.maxSchedulerRepeatAllowed ?? 1000) })
+      : undefined;
     this.#redelivery = config.redeliveryPlugin
       ? new RedeliveryPlugin(config.redeliveryPlugin, config.redeliveryPolicies)
       : undefined;
@@ -255,6 +277,22 @@ export class BrokerService implements BrokerGateway {
     const topicMessages = new Map<string, Message>();
     let queued = 0;
     for (const d of state.destinations) {
+      if (d.destination.type === SCHEDULER_STORE.type && d.destination.name === SCHEDULER_STORE.name) {
+        if (this.#scheduler) this.#scheduler.recover(d.messages);
+        else {
+          // Scheduling was turned off since: the jobs are delivered now rather than lost.
+          this.log.warn(`${d.messages.length} scheduled message(s) delivered now: schedulerSupport is off`);
+          for (const m of d.messages) {
+            this.#storeOp({ op: "remove", destination: SCHEDULER_STORE, messageId: m.messageId });
+            this.#route({
+              ...m,
+              destination: m.originalDestination ?? m.destination,
+              originalDestination: undefined,
+            });
+          }
+        }
+        continue;
+      }
       if (isTopicLike(d.destination)) {
         for (const m of d.messages) topicMessages.set(m.messageId, m);
         this.#topics.add(qualifiedName(d.destination));
@@ -335,6 +373,7 @@ export class BrokerService implements BrokerGateway {
   stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#expirySweep);
+    this.#scheduler?.stop();
     clearInterval(this.#destinationPurge);
     for (const t of this.#redeliveryTimers) clearTimeout(t);
     this.#redeliveryTimers.clear();
@@ -652,6 +691,16 @@ export class BrokerService implements BrokerGateway {
   }
 
   #route(message: Message): void {
+    if (this.#scheduler) {
+      if (message.destination.name === SCHEDULER_MANAGEMENT) {
+        this.#manageScheduler(message);
+        return;
+      }
+      if (isScheduled(message)) {
+        this.#scheduler.schedule(message);
+        return;
+      }
+    }
     if (isComposite(message.destination)) {
       for (const d of compositeMembers(message.destination)) this.#route({ ...message, destination: d });
       return;
@@ -757,6 +806,39 @@ export class BrokerService implements BrokerGateway {
     if (this.#topics.has(key)) return;
     this.#topics.add(key);
     if (!isAdvisoryTopic(d)) this.#advise(advisoryTopics.destination(d), destinationInfo(d, "add"));
+  }
+
+  /**
+   * `ActiveMQ.Scheduler.Management`: AMQ_SCHEDULER_ACTION = BROWSE (jobs go
+   * to the message's reply-to), REMOVE (scheduledJobId) or REMOVEALL, with
+   * optional ACTION_START_TIME / ACTION_END_TIME bounds.
+   */
+  #manageScheduler(request: Message): void {
+    const scheduler = this.#scheduler!;
+    const action = String(request.properties[SCHEDULER_ACTION] ?? "").toUpperCase();
+    const start = Number(request.properties.ACTION_START_TIME ?? 0);
+    const end = request.properties.ACTION_END_TIME === undefined
+      ? Infinity
+      : Number(request.properties.ACTION_END_TIME);
+    if (action === "REMOVE") {
+      scheduler.remove(String(request.properties[SCHEDULED_JOB_ID] ?? ""));
+    } else if (action === "REMOVEALL") {
+      scheduler.removeAll(start, end);
+    } else if (action === "BROWSE") {
+      if (!request.replyTo) return;
+      for (const job of scheduler.browse(start, end)) {
+        this.#route({
+          ...job.message,
+          destination: request.replyTo,
+          persistent: false,
+          properties: { ...job.message.properties, [SCHEDULED_JOB_ID]: job.id },
+        });
+      }
+    } else {
+      this.log.warn(
+        `Unknown ${SCHEDULER_ACTION} '${action}' sent to ${SCHEDULER_MANAGEMENT} (accepted: BROWSE, REMOVE, REMOVEALL)`,
+      );
+    }
   }
 
   // ---- advisories ------------------------------------------------------------------
