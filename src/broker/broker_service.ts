@@ -111,6 +111,10 @@ export class BrokerService implements BrokerGateway {
   #virtualTopicQueues = new Map<string, Queue[]>();
   readonly #redelivery: RedeliveryPlugin | undefined;
   readonly #scheduler: Scheduler | undefined;
+  /** The retained message of each topic (`ActiveMQ.Retain`), by qualified topic name. */
+  readonly #retained = new Map<string, Message>();
+  /** Shared subscriptions by group and destination. */
+  readonly #shared = new Map<string, TopicSubscription>();
   /** Messages waiting out a redelivery delay. */
   readonly #redeliveryTimers = new Set<ReturnType<typeof setTimeout>>();
   /** When a destination last logged that its producers are blocked (one line per 30 s). */
@@ -277,6 +281,17 @@ export class BrokerService implements BrokerGateway {
     const topicMessages = new Map<string, Message>();
     let queued = 0;
     for (const d of state.destinations) {
+      if (d.destination.type === RETAINED_STORE.type && d.destination.name === RETAINED_STORE.name) {
+        for (const m of d.messages) {
+          const topic = m.originalDestination ?? m.destination;
+          this.#retained.set(qualifiedName(topic), {
+            ...m,
+            destination: topic,
+            originalDestination: undefined,
+          });
+        }
+        continue;
+      }
       if (d.destination.type === SCHEDULER_STORE.type && d.destination.name === SCHEDULER_STORE.name) {
         if (this.#scheduler) this.#scheduler.recover(d.messages);
         else {
@@ -530,6 +545,24 @@ export class BrokerService implements BrokerGateway {
 
   #subscribeTopic(state: ConnectionState, consumer: Consumer, d: Destination, selector?: Selector): void {
     const info = consumer.info;
+    if (info.shareGroup !== undefined && info.subscriptionName === undefined) {
+      const key = `${info.shareGroup}\u0000${qualifiedName(d)}`;
+      let shared = this.#shared.get(key);
+      if (!shared) {
+        shared = new TopicSubscription(d, {
+          selector,
+          noLocal: info.noLocal,
+          ownerConnectionId: state.info.connectionId,
+          usage: this.#usageFor(d),
+          shareGroup: info.shareGroup,
+        }, this.#hooks);
+        this.#shared.set(key, shared);
+        this.#indexSubscription(shared);
+        if (info.retroactive) this.#replayRetained(shared);
+      }
+      shared.attach(consumer);
+      return;
+    }
     if (info.subscriptionName === undefined) {
       const sub = new TopicSubscription(d, {
         selector,
@@ -538,6 +571,7 @@ export class BrokerService implements BrokerGateway {
         usage: this.#usageFor(d),
       }, this.#hooks);
       this.#indexSubscription(sub);
+      if (info.retroactive) this.#replayRetained(sub);
       sub.attach(consumer);
       if (isAdvisoryTopic(d) && this.config.advisorySupport) this.#replayAdvisories(sub);
       return;
@@ -574,6 +608,7 @@ export class BrokerService implements BrokerGateway {
       }, this.#hooks);
       this.#durables.set(key, sub);
       this.#indexSubscription(sub);
+      if (info.retroactive) this.#replayRetained(sub);
       this.#storeOp({
         op: "subscribe",
         subscription: {
@@ -627,7 +662,12 @@ export class BrokerService implements BrokerGateway {
       if (source instanceof Queue) source.removeConsumer(consumer);
       else if (source instanceof TopicSubscription) {
         source.detach(consumer);
-        if (!source.durable) this.#dropSubscription(source);
+        if (source.shareGroup !== undefined) {
+          if (source.consumers.length === 0) {
+            this.#shared.delete(`${source.shareGroup}\u0000${qualifiedName(source.destination)}`);
+            this.#dropSubscription(source);
+          }
+        } else if (!source.durable) this.#dropSubscription(source);
       }
     }
     this.#adviseConsumerRemoved(consumer);
@@ -637,7 +677,10 @@ export class BrokerService implements BrokerGateway {
     for (const [id, inflight] of [...consumer.inflight]) {
       if (inflight.transactionId !== undefined) continue;
       consumer.take(id);
-      if (inflight.source instanceof TopicSubscription && !inflight.source.durable) {
+      if (
+        inflight.source instanceof TopicSubscription && !inflight.source.durable &&
+        inflight.source.consumers.length === 0
+      ) {
         inflight.source.discard(inflight.entry);
         continue;
       }
@@ -654,7 +697,7 @@ export class BrokerService implements BrokerGateway {
     if (!sub) {
       throw new BrokerError(
         "invalid-destination",
-        `No durable subscription exists for clientID: ${clientId} and subscriptionName: ${subscriptionName}`,
+        `No durable subscription exists for: ${subscriptionName}`,
       );
     }
     if (sub.consumer) {
@@ -727,6 +770,8 @@ export class BrokerService implements BrokerGateway {
     }
     const key = qualifiedName(d);
     this.#noteTopic(d);
+    const retain = message.properties[RETAIN];
+    if (retain === true || retain === "true") this.#retain(key, message);
     const targets: TopicSubscription[] = [];
     const exact = this.#exactTopicSubs.get(key);
     if (exact) { for (const sub of exact) if (sub.accepts(message)) targets.push(sub); }
@@ -744,6 +789,36 @@ export class BrokerService implements BrokerGateway {
     }
     for (const sub of targets) sub.enqueue(message);
     if (this.#virtualTopics.length > 0) this.#routeToVirtualTopicQueues(message);
+  }
+
+  /**
+   * `ActiveMQ.Retain`: the topic keeps this message for retroactive
+   * subscribers (an empty body clears it). Kept in the store whatever the
+   * message's own persistence, as MQTT expects retained messages to survive.
+   */
+  #retain(topicKey: string, message: Message): void {
+    const previous = this.#retained.get(topicKey);
+    if (previous) this.#storeOp({ op: "remove", destination: RETAINED_STORE, messageId: previous.messageId });
+    if (!message.body || message.body.byteLength === 0) {
+      this.#retained.delete(topicKey);
+      return;
+    }
+    this.#retained.set(topicKey, message);
+    this.#storeOp({
+      op: "add",
+      destination: RETAINED_STORE,
+      message: { ...message, destination: RETAINED_STORE, originalDestination: message.destination },
+    });
+  }
+
+  /** A retroactive subscriber first gets the retained message of every topic it matches. */
+  #replayRetained(sub: TopicSubscription): void {
+    for (const m of this.#retained.values()) {
+      const t = m.destination;
+      if (t.type !== sub.destination.type || !wildcardMatches(sub.destination.name, t.name)) continue;
+      if (!sub.accepts(m)) continue;
+      sub.enqueue({ ...m, properties: { ...m.properties, [RETAINED]: true } });
+    }
   }
 
   /** Virtual topics: every consumer queue of the topic gets its own copy. */
@@ -1211,6 +1286,13 @@ function parseQualified(key: string): Destination {
   const at = key.indexOf("://");
   return { type: key.slice(0, at) as Destination["type"], name: key.slice(at + 3) };
 }
+
+/** Set by a publisher to keep a message as its topic's retained message. */
+const RETAIN = "ActiveMQ.Retain";
+/** Set on the copy a retroactive subscriber gets of a retained message. */
+const RETAINED = "ActiveMQ.Retained";
+/** Where retained messages are kept in the message store. */
+const RETAINED_STORE: Destination = { type: "queue", name: "ActiveMQ.Retained.Store" };
 
 const DEFAULT_EXPIRE_PERIOD = 30_000;
 const BLOCKED_WARNING_INTERVAL = 30_000;

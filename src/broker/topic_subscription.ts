@@ -26,7 +26,14 @@ export class TopicSubscription implements MessageSource {
   readonly destination: Destination;
   readonly durable: DurableKey | undefined;
   readonly pending = new MessageList();
-  consumer: Consumer | undefined;
+  /**
+   * Consumers served from this backlog: one for a plain or durable
+   * subscription, several (round robin) for a shared one (MQTT 5 `$share/…`).
+   */
+  readonly consumers: Consumer[] = [];
+  /** The group name of a shared subscription. */
+  readonly shareGroup: string | undefined;
+  #next = 0;
   /** Selector and noLocal of the subscription itself (a durable one keeps them while offline). */
   selector: Selector | undefined;
   /** The selector as stored for a durable subscription (with any `convert_string_expressions:` prefix). */
@@ -48,9 +55,11 @@ export class TopicSubscription implements MessageSource {
       noLocal?: boolean;
       ownerConnectionId: string;
       usage?: MemoryUsage;
+      shareGroup?: string;
     },
     hooks: SubscriptionHooks,
   ) {
+    this.shareGroup = options.shareGroup;
     this.usage = options.usage;
     this.destination = destination;
     this.durable = options.durable;
@@ -81,15 +90,21 @@ export class TopicSubscription implements MessageSource {
     for (const e of this.pending.clear()) this.discard(e);
   }
 
+  /** The (first) consumer; a durable subscription has at most one. */
+  get consumer(): Consumer | undefined {
+    return this.consumers[0];
+  }
+
   attach(consumer: Consumer): void {
-    this.consumer = consumer;
+    this.consumers.push(consumer);
     this.ownerConnectionId = consumer.connectionId;
     consumer.sources.add(this);
     this.dispatch();
   }
 
   detach(consumer: Consumer): void {
-    if (this.consumer === consumer) this.consumer = undefined;
+    const i = this.consumers.indexOf(consumer);
+    if (i >= 0) this.consumers.splice(i, 1);
     consumer.sources.delete(this);
   }
 
@@ -124,10 +139,11 @@ export class TopicSubscription implements MessageSource {
   }
 
   #dispatchPass(): void {
-    const consumer = this.consumer;
-    if (!consumer) return;
+    if (this.consumers.length === 0) return;
     const now = this.#hooks.now();
-    while (this.pending.head && consumer.hasCredit()) {
+    while (this.pending.head) {
+      const consumer = this.#nextWithCredit();
+      if (!consumer) return;
       const node = this.pending.head;
       this.pending.remove(node);
       if (isExpired(node.value.message, now)) {
@@ -137,5 +153,18 @@ export class TopicSubscription implements MessageSource {
       }
       consumer.deliver(node.value, this);
     }
+  }
+
+  /** Round robin over consumers with credit (a single consumer for plain subscriptions). */
+  #nextWithCredit(): Consumer | undefined {
+    const n = this.consumers.length;
+    for (let i = 0; i < n; i++) {
+      const c = this.consumers[(this.#next + i) % n];
+      if (c.hasCredit()) {
+        this.#next = (this.#next + i + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
   }
 }

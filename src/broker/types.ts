@@ -33,6 +33,13 @@ export interface ConsumerInfo {
   browser?: boolean;
   exclusive?: boolean;
   priority?: number;
+  /** Topics: first receive the retained message of every matching topic. */
+  retroactive?: boolean;
+  /**
+   * Topics: consumers with the same group and destination share one
+   * subscription, each message going to one of them (MQTT 5 `$share/group/…`).
+   */
+  shareGroup?: string;
 }
 
 /**

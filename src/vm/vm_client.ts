@@ -45,6 +45,10 @@ export interface VmSubscribeOptions {
   subscriptionName?: string;
   exclusive?: boolean;
   priority?: number;
+  /** Topics: first get the retained message of each matching topic. */
+  retroactive?: boolean;
+  /** Topics: share one subscription with the other consumers of this group. */
+  shareGroup?: string;
 }
 
 let connectionSeq = 0;
