@@ -4,6 +4,7 @@
  * boundaries by structured clone; `body` buffers are transferred where possible.
  */
 import type { Destination } from "./destination.ts";
+import type { DataStructure } from "../protocol/openwire/commands.ts";
 
 /**
  * Property values keep JMS typing where JavaScript can: `bigint` is a JMS long,
@@ -55,6 +56,24 @@ export interface Message {
   bodyKind: BodyKind;
   /** Text bodies are UTF-8 bytes; bytes bodies are raw; others are their stored encoding. */
   body: Uint8Array | null;
+  /**
+   * Map, object and stream bodies are kept as the producer's OpenWire bytes; when the
+   * producer compressed them (`useCompression`), this says `body` is still zlib data so
+   * an OpenWire consumer gets it back byte-exact with the compressed flag. Text and bytes
+   * bodies are always held inflated (other protocols read them).
+   */
+  bodyCompressed?: boolean;
+  /**
+   * Broker arrival and dispatch stamps (OpenWire brokerInTime/brokerOutTime, epoch ms):
+   * ActiveMQ stores and dispatches them and clients expose them; absent means 0.
+   */
+  brokerInTime?: number;
+  brokerOutTime?: number;
+  /**
+   * The command an advisory message describes (OpenWire Message.dataStructure, e.g. the
+   * DestinationInfo of a temp-queue advisory); the Java client's advisory watcher reads it.
+   */
+  dataStructure?: DataStructure;
 }
 
 export const DEFAULT_PRIORITY = 4;
