@@ -41,7 +41,15 @@ import {
 import type { AdvisoryData } from "../message/message.ts";
 import { parseSelector, type Selector } from "./selector/mod.ts";
 import { type SubscriptionHooks, TopicSubscription } from "./topic_subscription.ts";
-import type { PersistenceAdapter, RecoveredState, StoreOperation } from "../store/persistence_adapter.ts";
+import {
+  type PersistenceAdapter,
+  type RecoveredState,
+  type RecoveredTransaction,
+  type StoreOperation,
+  type XaTransactionId,
+  xidKey,
+} from "../store/persistence_adapter.ts";
+import type { QueuedMessage } from "./message_list.ts";
 import type {
   AckInfo,
   BrokerGateway,
@@ -62,6 +70,17 @@ interface TransactionOp {
 interface Transaction {
   sends: Message[];
   acks: TransactionOp[];
+  xid?: XaTransactionId;
+}
+
+/** An XA branch after phase one; `tx` is absent for branches recovered from the store. */
+interface PreparedTransaction {
+  id: string;
+  xid: XaTransactionId;
+  tx?: Transaction;
+  operations: StoreOperation[];
+  /** Queue messages the branch acknowledged, held back from consumers until its outcome. */
+  held: { queue: Queue; entry: QueuedMessage }[];
 }
 
 interface ConnectionState {
@@ -98,6 +117,8 @@ export class BrokerService implements BrokerGateway {
   /** Store operations produced by the call in progress; written as one batch when it returns. */
   #ops: StoreOperation[] = [];
   #collecting = false;
+  /** Set while applying work the store already has (see #withoutStore). */
+  #storeOff = false;
   #flushScheduled = false;
   #stopped = false;
   #expirySweep: ReturnType<typeof setInterval> | undefined;
@@ -115,6 +136,8 @@ export class BrokerService implements BrokerGateway {
   readonly #retained = new Map<string, Message>();
   /** Shared subscriptions by group and destination. */
   readonly #shared = new Map<string, TopicSubscription>();
+  /** Prepared XA branches by transaction id, whichever connection prepared them. */
+  readonly #prepared = new Map<string, PreparedTransaction>();
   /** Messages waiting out a redelivery delay. */
   readonly #redeliveryTimers = new Set<ReturnType<typeof setTimeout>>();
   /** When a destination last logged that its producers are blocked (one line per 30 s). */
@@ -235,6 +258,7 @@ export class BrokerService implements BrokerGateway {
 
   #storeOp(op: StoreOperation): void {
     if (!this.#store) return;
+    if (this.#storeOff) return;
     this.#ops.push(op);
     // Work outside a session call (timers, recovery) is written at the end of the turn.
     if (!this.#collecting && !this.#flushScheduled) {
@@ -334,6 +358,7 @@ export class BrokerService implements BrokerGateway {
       this.#durables.set(durableKey(s.clientId, s.subscriptionName), sub);
       this.#indexSubscription(sub);
     }
+    this.#recoverPrepared(state.prepared);
     if (queued > 0 || state.subscriptions.length > 0) {
       this.log.info(
         `Recovered ${queued} queued message(s) in ${state.destinations.length} destination(s) and ` +
@@ -656,6 +681,8 @@ export class BrokerService implements BrokerGateway {
 
   #closeConsumer(consumer: Consumer): void {
     consumer.closed = true;
+    for (const t of consumer.pullTimers) clearTimeout(t);
+    consumer.pullTimers.clear();
     this.#wildcardQueueConsumers.delete(consumer);
     const sources = [...consumer.sources];
     for (const source of sources) {
@@ -1152,16 +1179,24 @@ export class BrokerService implements BrokerGateway {
     return tx;
   }
 
-  beginTransaction(state: ConnectionState, transactionId: string): void {
-    if (state.transactions.has(transactionId)) {
+  beginTransaction(state: ConnectionState, transactionId: string, xid?: XaTransactionId): void {
+    if (state.transactions.has(transactionId) || this.#prepared.has(transactionId)) {
       throw new BrokerError("transaction", `The transaction ${transactionId} was already started`);
     }
-    state.transactions.set(transactionId, { sends: [], acks: [] });
+    state.transactions.set(transactionId, { sends: [], acks: [], xid });
   }
 
+  /**
+   * Commits an open transaction of this connection (local, or XA in one
+   * phase). A prepared XA branch is committed with `commitPrepared`.
+   */
   commitTransaction(state: ConnectionState, transactionId: string): void {
     const tx = this.#transaction(state, transactionId);
     state.transactions.delete(transactionId);
+    this.#apply(tx);
+  }
+
+  #apply(tx: Transaction): void {
     for (const message of tx.sends) this.#route(message);
     const touched = new Set<Consumer>();
     for (const op of tx.acks) {
@@ -1182,7 +1217,7 @@ export class BrokerService implements BrokerGateway {
     for (const op of tx.acks) {
       op.consumer.take(op.inflight.entry.message.messageId);
       if (
-        op.inflight.source instanceof TopicSubscription && op.inflight.source.consumer === undefined &&
+        op.inflight.source instanceof TopicSubscription && op.inflight.source.consumers.length === 0 &&
         !op.inflight.source.durable
       ) {
         op.inflight.source.discard(op.inflight.entry);
@@ -1192,6 +1227,185 @@ export class BrokerService implements BrokerGateway {
       touched.add(op.inflight.source);
     }
     for (const s of touched) s.dispatch();
+  }
+
+  hasOpenTransaction(state: ConnectionState, transactionId: string): boolean {
+    return state.transactions.has(transactionId);
+  }
+
+  /**
+   * XA phase one: the branch leaves its connection (a prepared branch outlives
+   * it) and its store operations are made durable as a prepared transaction.
+   */
+  async prepareTransaction(state: ConnectionState, transactionId: string): Promise<void> {
+    const tx = this.#transaction(state, transactionId);
+    if (!tx.xid) {
+      throw new BrokerError("transaction", `Transaction ${transactionId} is not an XA transaction`);
+    }
+    state.transactions.delete(transactionId);
+    const prepared: PreparedTransaction = {
+      id: transactionId,
+      xid: tx.xid,
+      tx,
+      operations: this.#operationsOf(tx),
+      held: [],
+    };
+    this.#prepared.set(transactionId, prepared);
+    if (this.#store) {
+      try {
+        await this.#store.prepare(tx.xid, prepared.operations);
+      } catch (err) {
+        this.#prepared.delete(transactionId);
+        this.#rollback(tx);
+        throw err;
+      }
+    }
+  }
+
+  /** Commits a prepared branch: the store first, then what it means in memory. */
+  async commitPrepared(transactionId: string): Promise<void> {
+    const p = this.#prepared.get(transactionId);
+    if (!p) throw new BrokerError("transaction", `Invalid transaction id: ${transactionId}`);
+    if (this.#store) await this.#store.commitPrepared(p.xid);
+    this.#prepared.delete(transactionId);
+    this.#withoutStore(() => {
+      if (p.tx) this.#apply(p.tx);
+      else this.#applyRecovered(p);
+    });
+  }
+
+  async rollbackPrepared(transactionId: string): Promise<void> {
+    const p = this.#prepared.get(transactionId);
+    if (!p) throw new BrokerError("transaction", `Invalid transaction id: ${transactionId}`);
+    if (this.#store) await this.#store.rollbackPrepared(p.xid);
+    this.#prepared.delete(transactionId);
+    if (p.tx) this.#rollback(p.tx);
+    for (const h of p.held) {
+      h.queue.redeliver(h.entry);
+      h.queue.dispatch();
+    }
+  }
+
+  isPrepared(transactionId: string): boolean {
+    return this.#prepared.has(transactionId);
+  }
+
+  recoverTransactions(): XaTransactionId[] {
+    return [...this.#prepared.values()].map((p) => p.xid);
+  }
+
+  forgetTransaction(transactionId: string): void {
+    this.#prepared.delete(transactionId);
+  }
+
+  /** Runs in-memory work whose store side is already done (a prepared branch's commit). */
+  #withoutStore(fn: () => void): void {
+    this.#storeOff = true;
+    try {
+      fn();
+    } finally {
+      this.#storeOff = false;
+    }
+  }
+
+  /** The store operations a transaction's commit will cause, computed at prepare time. */
+  #operationsOf(tx: Transaction): StoreOperation[] {
+    const ops: StoreOperation[] = [];
+    for (const message of tx.sends) {
+      const members = isComposite(message.destination)
+        ? compositeMembers(message.destination)
+        : [message.destination];
+      for (const d of members) {
+        if (!message.persistent || isTemporary(d)) continue;
+        const m = { ...message, destination: d };
+        if (!isTopicLike(d)) {
+          ops.push({ op: "add", destination: d, message: m });
+          continue;
+        }
+        const subscriptions = [...this.#durables.values()]
+          .filter((s) =>
+            s.destination.type === d.type && wildcardMatches(s.destination.name, d.name) && s.accepts(m)
+          )
+          .map((s) => s.durable!);
+        if (subscriptions.length > 0) ops.push({ op: "add", destination: d, message: m, subscriptions });
+      }
+    }
+    for (const { inflight, poison } of tx.acks) {
+      const message = inflight.entry.message;
+      if (!message.persistent) continue;
+      const source = inflight.source;
+      if (source instanceof Queue) {
+        ops.push({ op: "remove", destination: source.destination, messageId: message.messageId });
+      } else if (source instanceof TopicSubscription && source.durable) {
+        ops.push({
+          op: "ack",
+          destination: message.destination,
+          subscription: source.durable,
+          messageId: message.messageId,
+        });
+      }
+      if (poison) {
+        const strategy = this.policies.deadLetterStrategyFor(
+          message.originalDestination ?? message.destination,
+        );
+        const dlq = deadLetterDestination(strategy, message);
+        if (dlq) {
+          const copy = deadLetterCopy(
+            message,
+            dlq,
+            "Message was refused by the consumer (NACK)",
+            strategy,
+            this.#hooks.now(),
+          );
+          ops.push({ op: "add", destination: dlq, message: copy });
+        }
+      }
+    }
+    return ops;
+  }
+
+  /** Prepared branches found in the store at start: their acked messages stay held until the outcome. */
+  #recoverPrepared(recovered: RecoveredTransaction[]): void {
+    for (const r of recovered) {
+      const id = xidKey(r.xid);
+      const held: PreparedTransaction["held"] = [];
+      for (const op of r.operations) {
+        if (op.op !== "remove") continue;
+        const q = this.#queues.get(qualifiedName(op.destination));
+        const entry = q?.take(op.messageId);
+        if (q && entry) held.push({ queue: q, entry });
+      }
+      this.#prepared.set(id, { id, xid: r.xid, operations: r.operations, held });
+    }
+    if (recovered.length > 0) {
+      this.log.info(`${recovered.length} prepared XA transaction(s) recovered, in doubt`);
+    }
+  }
+
+  #applyRecovered(p: PreparedTransaction): void {
+    for (const op of p.operations) {
+      if (op.op === "add") this.#route(op.message);
+    }
+    for (const h of p.held) h.queue.acknowledge(h.entry);
+  }
+
+  // ---- pull consumers (prefetch 0) ---------------------------------------------
+
+  pull(state: ConnectionState, consumerId: string, timeoutMs: number): void {
+    const consumer = state.consumers.get(consumerId);
+    if (!consumer) throw new BrokerError("illegal-state", `No consumer '${consumerId}' on this connection`);
+    if (consumer.prefetch > 0) return; // ActiveMQ ignores pulls from consumers with prefetch
+    consumer.pullCredit++;
+    const before = consumer.pullCredit;
+    for (const s of consumer.sources) s.dispatch();
+    if (consumer.pullCredit < before) return; // a message went out
+    const expire = () => {
+      if (consumer.closed || consumer.pullCredit === 0) return;
+      consumer.pullCredit--;
+      state.listener.pullExpired?.(consumerId);
+    };
+    if (timeoutMs === 0) expire();
+    else if (timeoutMs > 0) consumer.pullTimers.add(setTimeout(() => expire(), timeoutMs));
   }
 
   // ---- temporary destinations ------------------------------------------------
@@ -1381,14 +1595,44 @@ class Session implements BrokerSession {
   ack(ack: AckInfo): Promise<void> {
     return this.#serial(() => this.#run(() => this.#broker.ack(this.#state, ack)));
   }
-  beginTransaction(transactionId: string): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.beginTransaction(this.#state, transactionId)));
+  beginTransaction(transactionId: string, xid?: XaTransactionId): Promise<void> {
+    return this.#serial(() =>
+      this.#run(() => this.#broker.beginTransaction(this.#state, transactionId, xid))
+    );
   }
   commitTransaction(transactionId: string): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.commitTransaction(this.#state, transactionId)));
+    return this.#serial(() => {
+      if (
+        this.#broker.hasOpenTransaction(this.#state, transactionId) || !this.#broker.isPrepared(transactionId)
+      ) {
+        return this.#run(() => this.#broker.commitTransaction(this.#state, transactionId));
+      }
+      return this.#broker.commitPrepared(transactionId);
+    });
   }
   rollbackTransaction(transactionId: string): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.rollbackTransaction(this.#state, transactionId)));
+    return this.#serial(() => {
+      if (
+        this.#broker.hasOpenTransaction(this.#state, transactionId) || !this.#broker.isPrepared(transactionId)
+      ) {
+        return this.#run(() => this.#broker.rollbackTransaction(this.#state, transactionId));
+      }
+      return this.#broker.rollbackPrepared(transactionId);
+    });
+  }
+  prepareTransaction(transactionId: string): Promise<void> {
+    return this.#serial(() =>
+      this.#run(() => this.#broker.prepareTransaction(this.#state, transactionId)).then((p) => p)
+    );
+  }
+  recoverTransactions(): Promise<XaTransactionId[]> {
+    return this.#serial(() => this.#run(() => this.#broker.recoverTransactions()));
+  }
+  forgetTransaction(transactionId: string): Promise<void> {
+    return this.#serial(() => this.#run(() => this.#broker.forgetTransaction(transactionId)));
+  }
+  pull(consumerId: string, timeoutMs: number): Promise<void> {
+    return this.#serial(() => this.#run(() => this.#broker.pull(this.#state, consumerId, timeoutMs)));
   }
   createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination> {
     return this.#serial(() => this.#run(() => this.#broker.createTemporaryDestination(this.#state, type)));

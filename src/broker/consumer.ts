@@ -36,6 +36,9 @@ export class Consumer {
   readonly sources = new Set<MessageSource>();
   #transacted = 0;
   closed = false;
+  /** Prefetch-0 consumers: messages asked for by `pull` and not yet delivered. */
+  pullCredit = 0;
+  readonly pullTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     info: ConsumerInfo,
@@ -60,7 +63,10 @@ export class Consumer {
   }
 
   hasCredit(): boolean {
-    return !this.closed && this.inflight.size - this.#transacted < this.prefetch;
+    if (this.closed) return false;
+    // A pull consumer (prefetch 0) gets exactly what it asks for, however many it has not acked yet.
+    if (this.prefetch === 0) return this.pullCredit > 0;
+    return this.inflight.size - this.#transacted < this.prefetch;
   }
 
   /** Selector and noLocal: may this consumer receive the message at all? */
@@ -72,6 +78,7 @@ export class Consumer {
   /** `firstInGroup`: this message assigns its JMSXGroupID to this consumer (JMSXGroupFirstForConsumer). */
   deliver(entry: QueuedMessage, source: MessageSource, firstInGroup = false): void {
     this.inflight.set(entry.message.messageId, { entry, source });
+    if (this.prefetch === 0 && this.pullCredit > 0) this.pullCredit--;
     let message = entry.message;
     if (entry.redeliveryCounter !== message.redeliveryCounter || firstInGroup) {
       message = { ...message, redeliveryCounter: entry.redeliveryCounter };

@@ -105,6 +105,17 @@ export class Queue implements MessageSource {
     this.pending.insertInOrder(entry);
   }
 
+  /** Takes a pending message out by id (held for a prepared XA branch); O(n). */
+  take(messageId: string): QueuedMessage | undefined {
+    for (let node = this.pending.first(); node; node = this.pending.after(node)) {
+      if (node.value.message.messageId === messageId) {
+        this.pending.remove(node);
+        return node.value;
+      }
+    }
+    return undefined;
+  }
+
   /** Non-consuming snapshot, for queue browsers. */
   browse(): Message[] {
     const now = this.#hooks.now();

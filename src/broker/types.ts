@@ -5,6 +5,9 @@
  */
 import type { Destination } from "../message/destination.ts";
 import type { Message } from "../message/message.ts";
+import type { XaTransactionId } from "../store/persistence_adapter.ts";
+
+export type { XaTransactionId };
 
 export type AckMode = "auto" | "client" | "individual";
 
@@ -69,6 +72,8 @@ export interface ConnectionListener {
   browseEnd(consumerId: string): void;
   /** The broker closed the connection (shutdown, client id taken over, …). */
   closed(reason: string): void;
+  /** A `pull` found no message within its timeout (OpenWire: a dispatch with no message). */
+  pullExpired?(consumerId: string): void;
 }
 
 export interface BrokerSession {
@@ -78,9 +83,27 @@ export interface BrokerSession {
   removeDurableSubscription(subscriptionName: string): Promise<void>;
   send(message: Message, transactionId?: string): Promise<void>;
   ack(ack: AckInfo): Promise<void>;
-  beginTransaction(transactionId: string): Promise<void>;
-  commitTransaction(transactionId: string): Promise<void>;
+  /** With `xid`, an XA branch; its id is then any string unique per branch (e.g. `xidKey(xid)`). */
+  beginTransaction(transactionId: string, xid?: XaTransactionId): Promise<void>;
+  /**
+   * Commits a local transaction, an XA branch in one phase (`onePhase`), or a
+   * prepared XA branch — also one prepared by another connection or before a
+   * restart (a transaction manager's recovery).
+   */
+  commitTransaction(transactionId: string, options?: { onePhase?: boolean }): Promise<void>;
   rollbackTransaction(transactionId: string): Promise<void>;
+  /** XA phase one: the branch's work becomes durable but stays invisible until commit. */
+  prepareTransaction(transactionId: string): Promise<void>;
+  /** Prepared XA branches in doubt, from every connection and from before a restart. */
+  recoverTransactions(): Promise<XaTransactionId[]>;
+  /** Forgets a heuristically completed branch (nothing to do but succeed if unknown). */
+  forgetTransaction(transactionId: string): Promise<void>;
+  /**
+   * Prefetch-0 consumers: asks for one message. `timeoutMs` 0 answers at once
+   * (`pullExpired` when nothing is there), a negative timeout waits until a
+   * message comes.
+   */
+  pull(consumerId: string, timeoutMs: number): Promise<void>;
   createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination>;
   deleteTemporaryDestination(destination: Destination): Promise<void>;
   close(): Promise<void>;

@@ -18,6 +18,10 @@ export type SessionOp =
   | "beginTransaction"
   | "commitTransaction"
   | "rollbackTransaction"
+  | "prepareTransaction"
+  | "recoverTransactions"
+  | "forgetTransaction"
+  | "pull"
   | "createTemporaryDestination"
   | "deleteTemporaryDestination"
   | "close";
@@ -42,5 +46,6 @@ export type CoreToConnector =
   | { k: "reply"; id: number; value?: unknown; error?: SerializedError }
   | { k: "deliver"; conn: string; consumerId: string; message: Message }
   | { k: "browseEnd"; conn: string; consumerId: string }
+  | { k: "pullExpired"; conn: string; consumerId: string }
   | { k: "closed"; conn: string; reason: string }
   | { k: "stop" };

@@ -15,9 +15,13 @@ const SESSION_OPS: Record<SessionOp, (s: BrokerSession, a: any[]) => Promise<unk
   removeDurableSubscription: (s, a) => s.removeDurableSubscription(a[0]),
   send: (s, a) => s.send(a[0], a[1]),
   ack: (s, a) => s.ack(a[0]),
-  beginTransaction: (s, a) => s.beginTransaction(a[0]),
+  beginTransaction: (s, a) => s.beginTransaction(a[0], a[1]),
   commitTransaction: (s, a) => s.commitTransaction(a[0]),
   rollbackTransaction: (s, a) => s.rollbackTransaction(a[0]),
+  prepareTransaction: (s, a) => s.prepareTransaction(a[0]),
+  recoverTransactions: (s) => s.recoverTransactions(),
+  forgetTransaction: (s, a) => s.forgetTransaction(a[0]),
+  pull: (s, a) => s.pull(a[0], a[1]),
   createTemporaryDestination: (s, a) => s.createTemporaryDestination(a[0]),
   deleteTemporaryDestination: (s, a) => s.deleteTemporaryDestination(a[0]),
   close: (s) => s.close(),
@@ -45,6 +49,7 @@ export class GatewayHost {
       this.#gateway.connect(command.info, {
         deliver: (d) => this.#port.post({ k: "deliver", conn, consumerId: d.consumerId, message: d.message }),
         browseEnd: (consumerId) => this.#port.post({ k: "browseEnd", conn, consumerId }),
+        pullExpired: (consumerId) => this.#port.post({ k: "pullExpired", conn, consumerId }),
         closed: (reason) => {
           this.#sessions.delete(conn);
           this.#port.post({ k: "closed", conn, reason });

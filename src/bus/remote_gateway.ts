@@ -10,6 +10,7 @@ import type {
   ConnectionInfo,
   ConnectionListener,
   ConsumerInfo,
+  XaTransactionId,
 } from "../broker/types.ts";
 import type { Destination } from "../message/destination.ts";
 import type { Message } from "../message/message.ts";
@@ -80,6 +81,9 @@ export class RemoteGateway implements BrokerGateway {
       case "browseEnd":
         this.#listeners.get(command.conn)?.browseEnd(command.consumerId);
         return true;
+      case "pullExpired":
+        this.#listeners.get(command.conn)?.pullExpired?.(command.consumerId);
+        return true;
       case "closed": {
         const l = this.#listeners.get(command.conn);
         this.#listeners.delete(command.conn);
@@ -121,8 +125,20 @@ class RemoteSession implements BrokerSession {
   ack(ack: AckInfo): Promise<void> {
     return this.#call("ack", [ack]);
   }
-  beginTransaction(transactionId: string): Promise<void> {
-    return this.#call("beginTransaction", [transactionId]);
+  beginTransaction(transactionId: string, xid?: XaTransactionId): Promise<void> {
+    return this.#call("beginTransaction", [transactionId, xid]);
+  }
+  prepareTransaction(transactionId: string): Promise<void> {
+    return this.#call("prepareTransaction", [transactionId]);
+  }
+  recoverTransactions(): Promise<XaTransactionId[]> {
+    return this.#call("recoverTransactions", []);
+  }
+  forgetTransaction(transactionId: string): Promise<void> {
+    return this.#call("forgetTransaction", [transactionId]);
+  }
+  pull(consumerId: string, timeoutMs: number): Promise<void> {
+    return this.#call("pull", [consumerId, timeoutMs]);
   }
   commitTransaction(transactionId: string): Promise<void> {
     return this.#call("commitTransaction", [transactionId]);

@@ -3,7 +3,8 @@
  * core directly, without sockets or workers. For embedding and tests.
  */
 import { BrokerError } from "../broker/errors.ts";
-import type { AckMode, BrokerGateway, BrokerSession } from "../broker/types.ts";
+import type { AckMode, BrokerGateway, BrokerSession, XaTransactionId } from "../broker/types.ts";
+import { xidKey } from "../store/persistence_adapter.ts";
 import { type Destination, parseDestination } from "../message/destination.ts";
 import {
   bodyAsText,
@@ -82,6 +83,7 @@ export class VmConnection implements AsyncDisposable {
     }, {
       deliver: (d) => pending.connection?.subscription(d.consumerId)?.push(d.message),
       browseEnd: (consumerId) => pending.connection?.subscription(consumerId)?.end(),
+      pullExpired: (consumerId) => pending.connection?.subscription(consumerId)?.expirePull(),
       closed: () => pending.connection?.endAll(),
     });
     pending.connection = new VmConnection(session);
@@ -141,6 +143,7 @@ export class VmConnection implements AsyncDisposable {
       consumerId,
       ackMode,
       () => this.#subscriptions.delete(consumerId),
+      options.prefetch === 0,
     );
     this.#subscriptions.set(consumerId, sub);
     try {
@@ -183,6 +186,27 @@ export class VmConnection implements AsyncDisposable {
     return tx;
   }
 
+  /** Starts an XA branch; `prepare()` then `commit()`/`rollback()`, from here or another connection. */
+  async beginXa(xid: XaTransactionId): Promise<VmTransaction> {
+    const tx = new VmTransaction(this.#session, xidKey(xid));
+    await this.#session.beginTransaction(tx.id, xid);
+    return tx;
+  }
+
+  /** Prepared XA branches in doubt (a transaction manager's recovery scan). */
+  recover(): Promise<XaTransactionId[]> {
+    return this.#session.recoverTransactions();
+  }
+
+  /** Completes an in-doubt branch found by `recover()`. */
+  commitXa(xid: XaTransactionId): Promise<void> {
+    return this.#session.commitTransaction(xidKey(xid));
+  }
+
+  rollbackXa(xid: XaTransactionId): Promise<void> {
+    return this.#session.rollbackTransaction(xidKey(xid));
+  }
+
   createTemporaryQueue(): Promise<Destination> {
     return this.#session.createTemporaryDestination("temp-queue");
   }
@@ -222,6 +246,11 @@ export class VmTransaction {
   rollback(): Promise<void> {
     return this.#session.rollbackTransaction(this.id);
   }
+
+  /** XA phase one. */
+  prepare(): Promise<void> {
+    return this.#session.prepareTransaction(this.id);
+  }
 }
 
 /** A message handed to the application, with its acknowledgement. */
@@ -239,15 +268,29 @@ export class VmSubscription implements AsyncIterable<VmMessage> {
   readonly #session: BrokerSession;
   readonly #ackMode: AckMode;
   readonly #onClose: () => void;
+  /** Prefetch 0: every receive asks the broker for one message. */
+  readonly #pulls: boolean;
   #buffer: Message[] = [];
   #waiters: ((m: Message | null) => void)[] = [];
   #ended = false;
 
-  constructor(session: BrokerSession, consumerId: string, ackMode: AckMode, onClose: () => void) {
+  constructor(
+    session: BrokerSession,
+    consumerId: string,
+    ackMode: AckMode,
+    onClose: () => void,
+    pulls = false,
+  ) {
     this.#session = session;
     this.consumerId = consumerId;
     this.#ackMode = ackMode;
     this.#onClose = onClose;
+    this.#pulls = pulls;
+  }
+
+  /** The broker had nothing for a pull: the waiting receive gets null. */
+  expirePull(): void {
+    this.#waiters.shift()?.(null);
   }
 
   push(message: Message): void {
@@ -270,7 +313,12 @@ export class VmSubscription implements AsyncIterable<VmMessage> {
   /** The next message, or null when the subscription ends or `timeoutMs` passes. */
   async receive(timeoutMs?: number): Promise<VmMessage | null> {
     let message = this.#buffer.shift() ?? null;
-    if (!message && !this.#ended) {
+    if (!message && !this.#ended && this.#pulls) {
+      // The broker answers a pull with a message or, once the timeout passes, pullExpired.
+      const answer = new Promise<Message | null>((resolve) => this.#waiters.push(resolve));
+      await this.#session.pull(this.consumerId, timeoutMs ?? -1);
+      message = await answer;
+    } else if (!message && !this.#ended) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       message = await new Promise<Message | null>((resolve) => {
         this.#waiters.push(resolve);

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import type { XaTransactionId } from "../../src/store/persistence_adapter.ts";
+import { MemoryPersistenceAdapter } from "../../src/store/mod.ts";
+import { startVmBroker } from "../support/vm_broker.ts";
+
+const xid = (n: number): XaTransactionId => ({
+  formatId: 0x1234,
+  globalTransactionId: new Uint8Array([n, 1, 2]),
+  branchQualifier: new Uint8Array([n]),
+});
+
+Deno.test("pull: a prefetch-0 consumer gets exactly what it asks for", async () => {
+  await using broker = await startVmBroker();
+  await using conn = await broker.connect();
+  const sub = await conn.subscribe("queue://pulled", { prefetch: 0, ackMode: "client" });
+  await conn.send("queue://pulled", "a");
+  await conn.send("queue://pulled", "b");
+  assert.equal(broker.service.queueSize("pulled"), 2, "nothing is pushed");
+  assert.equal((await sub.receive(1000))?.text(), "a");
+  assert.equal(broker.service.queueSize("pulled"), 1);
+  assert.equal(
+    (await sub.receive(1000))?.text(),
+    "b",
+    "a second pull while 'a' is unacked still gets a message",
+  );
+  assert.equal(await sub.receive(0), null, "receiveNoWait on an empty queue answers at once");
+  const later = sub.receive(2000);
+  await conn.send("queue://pulled", "c");
+  assert.equal((await later)?.text(), "c", "a waiting pull is served when a message arrives");
+});
+
+Deno.test("XA: prepared work is invisible until commit; recover lists it; another connection can commit", async () => {
+  await using broker = await startVmBroker();
+  await using app = await broker.connect();
+  await app.send("queue://xa.in", "input", { persistent: true });
+  const sub = await app.subscribe("queue://xa.in", { ackMode: "client" });
+  const tx = await app.beginXa(xid(1));
+  const m = await sub.receive(1000);
+  await m!.ack(tx);
+  await app.send("queue://xa.out", "output", { persistent: true, transaction: tx });
+  await tx.prepare();
+  assert.equal(broker.service.queueSize("xa.out"), 0);
+  await using tm = await broker.connect();
+  const inDoubt = await tm.recover();
+  assert.equal(inDoubt.length, 1);
+  assert.deepEqual(inDoubt[0].globalTransactionId, new Uint8Array([1, 1, 2]));
+  await tm.commitXa(inDoubt[0]);
+  assert.equal(broker.service.queueSize("xa.out"), 1);
+  assert.deepEqual(await tm.recover(), []);
+  await sub.close();
+  const again = await app.subscribe("queue://xa.in");
+  assert.equal(await again.receive(50), null, "the committed ack consumed the input");
+});
+
+Deno.test("XA: a prepared branch survives a restart and can then be rolled back or committed", async () => {
+  const store = new MemoryPersistenceAdapter();
+  {
+    await using broker = await startVmBroker({}, store);
+    await using app = await broker.connect();
+    await app.send("queue://xa.work", "held", { persistent: true });
+    const sub = await app.subscribe("queue://xa.work", { ackMode: "client" });
+    const t1 = await app.beginXa(xid(1));
+    await (await sub.receive(1000))!.ack(t1);
+    await t1.prepare();
+    const t2 = await app.beginXa(xid(2));
+    await app.send("queue://xa.new", "new", { persistent: true, transaction: t2 });
+    await t2.prepare();
+  }
+  await using broker = await startVmBroker({}, store);
+  await using tm = await broker.connect();
+  assert.equal((await tm.recover()).length, 2);
+  assert.equal(broker.service.queueSize("xa.work"), 0, "a message acked by a prepared branch is held back");
+  await tm.rollbackXa(xid(1));
+  assert.equal(broker.service.queueSize("xa.work"), 1, "rollback returns it");
+  await tm.commitXa(xid(2));
+  assert.equal(broker.service.queueSize("xa.new"), 1);
+  await assert.rejects(tm.commitXa(xid(2)), /Invalid transaction id/);
+});
+
+Deno.test("XA: one-phase commit and rollback of an unprepared branch", async () => {
+  await using broker = await startVmBroker();
+  await using app = await broker.connect();
+  const t1 = await app.beginXa(xid(7));
+  await app.send("queue://xa.1pc", "one", { transaction: t1 });
+  await t1.commit();
+  assert.equal(broker.service.queueSize("xa.1pc"), 1);
+  const t2 = await app.beginXa(xid(8));
+  await app.send("queue://xa.1pc", "two", { transaction: t2 });
+  await t2.rollback();
+  assert.equal(broker.service.queueSize("xa.1pc"), 1);
+});
