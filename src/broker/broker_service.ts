@@ -1100,12 +1100,28 @@ export class BrokerService implements BrokerGateway {
     if (!consumer) {
       throw new BrokerError("illegal-state", `No consumer '${ack.consumerId}' on this connection`);
     }
-    const cumulative = ack.kind === "standard" || (ack.kind === "poison" && ack.cumulative === true);
+    const cumulative = ack.kind === "standard" || ack.kind === "delivered" ||
+      (ack.kind === "poison" && ack.cumulative === true);
     const inflights = cumulative
       ? consumer.upTo(ack.messageId)
       : (consumer.inflight.has(ack.messageId) ? [consumer.inflight.get(ack.messageId)!] : undefined);
     if (!inflights) {
       throw new BrokerError("illegal-state", `Unexpected ACK received for message-id [${ack.messageId}]`);
+    }
+    if (ack.kind === "delivered") {
+      for (const inflight of inflights) consumer.release(inflight);
+      for (const s of consumer.sources) s.dispatch();
+      return;
+    }
+    if (ack.kind === "expired") {
+      for (const inflight of inflights) {
+        consumer.take(inflight.entry.message.messageId);
+        inflight.source.discard(inflight.entry);
+        this.#hooks.expired(inflight.entry.message.destination, inflight.entry.message);
+        if (inflight.source instanceof TopicSubscription) this.#hooks.released(inflight.source, inflight.entry.message);
+      }
+      for (const s of consumer.sources) s.dispatch();
+      return;
     }
     const poison = ack.kind === "poison";
     if (ack.transactionId !== undefined) {

@@ -22,8 +22,10 @@ export interface MessageSource {
 export interface Inflight {
   entry: QueuedMessage;
   source: MessageSource;
-  /** Acknowledged inside a still-open transaction: no longer counts against prefetch. */
+  /** Acknowledged inside a still-open transaction. */
   transactionId?: string;
+  /** No longer counts against prefetch (acked in a transaction, or a DELIVERED ack). */
+  released?: boolean;
 }
 
 export class Consumer {
@@ -34,7 +36,8 @@ export class Consumer {
   readonly listener: ConnectionListener;
   readonly inflight = new Map<string, Inflight>();
   readonly sources = new Set<MessageSource>();
-  #transacted = 0;
+  /** Inflight entries that no longer count against prefetch. */
+  #released = 0;
   closed = false;
   /** Prefetch-0 consumers: messages asked for by `pull` and not yet delivered. */
   pullCredit = 0;
@@ -66,7 +69,7 @@ export class Consumer {
     if (this.closed) return false;
     // A pull consumer (prefetch 0) gets exactly what it asks for, however many it has not acked yet.
     if (this.prefetch === 0) return this.pullCredit > 0;
-    return this.inflight.size - this.#transacted < this.prefetch;
+    return this.inflight.size - this.#released < this.prefetch;
   }
 
   /** Selector and noLocal: may this consumer receive the message at all? */
@@ -88,15 +91,22 @@ export class Consumer {
   }
 
   markTransacted(inflight: Inflight, transactionId: string): void {
-    if (inflight.transactionId === undefined) this.#transacted++;
+    this.release(inflight);
     inflight.transactionId = transactionId;
+  }
+
+  /** The entry stops counting against prefetch (it stays inflight until acked). */
+  release(inflight: Inflight): void {
+    if (inflight.released) return;
+    inflight.released = true;
+    this.#released++;
   }
 
   take(messageId: string): Inflight | undefined {
     const inflight = this.inflight.get(messageId);
     if (!inflight) return undefined;
     this.inflight.delete(messageId);
-    if (inflight.transactionId !== undefined) this.#transacted--;
+    if (inflight.released) this.#released--;
     return inflight;
   }
 

@@ -49,12 +49,15 @@ export interface ConsumerInfo {
  * `standard` acknowledges every message delivered to the consumer up to and
  * including `messageId` (cumulative, like OpenWire's STANDARD ack over a range);
  * `individual` only that message; `poison` refuses it (dead-letter handling),
- * cumulatively when `cumulative` is set.
+ * cumulatively when `cumulative` is set; `delivered` (cumulative) says the
+ * client has handed the messages to the application without consuming them
+ * yet, which frees prefetch credit (OpenWire DELIVERED acks of transacted and
+ * client-ack sessions); `expired` says the client found the message expired.
  */
 export interface AckInfo {
   consumerId: string;
   messageId: string;
-  kind: "standard" | "individual" | "poison";
+  kind: "standard" | "individual" | "poison" | "delivered" | "expired";
   cumulative?: boolean;
   transactionId?: string;
   cause?: string;

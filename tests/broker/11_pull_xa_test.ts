@@ -89,3 +89,34 @@ Deno.test("XA: one-phase commit and rollback of an unprepared branch", async () 
   await t2.rollback();
   assert.equal(broker.service.queueSize("xa.1pc"), 1);
 });
+
+Deno.test("acks: DELIVERED frees prefetch credit without consuming; EXPIRED dead-letters like expiry", async () => {
+  await using broker = await startVmBroker();
+  const delivered: string[] = [];
+  const session = await broker.service.connect({ connectionId: "ID:raw-1", connector: "test" }, {
+    deliver: (d) => delivered.push(d.message.messageId),
+    browseEnd: () => {},
+    closed: () => {},
+  });
+  await using producer = await broker.connect();
+  const ids = [];
+  for (let i = 0; i < 3; i++) {
+    ids.push(await producer.send("queue://credit.ext", String(i), { persistent: true }));
+  }
+  await session.addConsumer({
+    consumerId: "c1",
+    destination: { type: "queue", name: "credit.ext" },
+    ackMode: "client",
+    prefetch: 1,
+  });
+  assert.deepEqual(delivered, [ids[0]]);
+  await session.ack({ consumerId: "c1", messageId: ids[0], kind: "delivered" });
+  assert.deepEqual(delivered, [ids[0], ids[1]], "a DELIVERED ack makes room for one more");
+  await session.ack({ consumerId: "c1", messageId: ids[1], kind: "expired" });
+  const dlq = await producer.subscribe("queue://ActiveMQ.DLQ");
+  assert.equal((await dlq.receive(1000))?.text(), "1");
+  await session.close();
+  const again = await producer.subscribe("queue://credit.ext");
+  const back = [(await again.receive(1000))?.text(), (await again.receive(1000))?.text()];
+  assert.deepEqual(back, ["0", "2"], "delivered-but-unconsumed messages come back when the consumer goes");
+});
