@@ -50,15 +50,8 @@ async function start(args: string[]): Promise<number> {
     console.error(`Unknown log level '${level}' (accepted: debug, info, warn, error)`);
     return 2;
   }
-  let broker: Broker;
-  try {
-    broker = await Broker.start(values.config!, { logLevel: level });
-  } catch (err: unknown) {
-    if (err instanceof ConfigError) log.error((err as ConfigError).message);
-    else log.error("Broker failed to start", err instanceof Error ? err.message : err);
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
+  // Listen for signals before starting, so a signal right after "started" still stops gracefully.
+  const stopRequested = new Promise<void>((resolve) => {
     const stop = () => {
       Deno.removeSignalListener("SIGINT", stop);
       Deno.removeSignalListener("SIGTERM", stop);
@@ -67,6 +60,15 @@ async function start(args: string[]): Promise<number> {
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
   });
+  let broker: Broker;
+  try {
+    broker = await Broker.start(values.config!, { logLevel: level });
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) log.error((err as ConfigError).message);
+    else log.error("Broker failed to start", err instanceof Error ? err.message : err);
+    return 1;
+  }
+  await stopRequested;
   await broker.stop();
   return 0;
 }

@@ -1118,7 +1118,9 @@ export class BrokerService implements BrokerGateway {
         consumer.take(inflight.entry.message.messageId);
         inflight.source.discard(inflight.entry);
         this.#hooks.expired(inflight.entry.message.destination, inflight.entry.message);
-        if (inflight.source instanceof TopicSubscription) this.#hooks.released(inflight.source, inflight.entry.message);
+        if (inflight.source instanceof TopicSubscription) {
+          this.#hooks.released(inflight.source, inflight.entry.message);
+        }
       }
       for (const s of consumer.sources) s.dispatch();
       return;

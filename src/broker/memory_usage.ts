@@ -5,6 +5,7 @@
  * at least 1 KiB, as in ActiveMQ.
  */
 import { type Message, messageSize } from "../message/message.ts";
+import { noteReleasedBytes } from "../memory_pressure.ts";
 
 const MINIMUM_MESSAGE_SIZE = 1024;
 
@@ -53,8 +54,12 @@ export class MemoryUsage {
 
   release(bytes: number): void {
     this.#used -= bytes;
-    if (this.parent) this.parent.release(bytes);
-    else if (this.#waiters.length > 0) this.#wakeReady();
+    if (this.parent) {
+      this.parent.release(bytes);
+      return;
+    }
+    noteReleasedBytes(bytes);
+    if (this.#waiters.length > 0) this.#wakeReady();
   }
 
   /** Resolves once neither this usage nor its ancestors are full. */

@@ -66,6 +66,12 @@ export interface AckInfo {
 export interface Delivery {
   consumerId: string;
   message: Message;
+  /**
+   * Connectors call this once the delivery's frame is written to the socket
+   * (or dropped): across the worker bus it returns the room the delivery took
+   * in the connection's dispatch window. In process it is absent.
+   */
+  written?: () => void;
 }
 
 /** What the core pushes to a connection. Must not throw. */

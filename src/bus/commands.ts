@@ -30,6 +30,8 @@ export type SessionOp =
 export type ConnectorToCore =
   | { k: "connect"; id: number; info: ConnectionInfo }
   | { k: "call"; id: number; conn: string; op: SessionOp; args: unknown[] }
+  /** Delivered bytes a connection has written (or dropped): room in its dispatch window. */
+  | { k: "written"; conn: string; bytes: number }
   | { k: "listening"; hostname: string; port: number }
   | { k: "failed"; message: string }
   | { k: "stopped" };
@@ -42,6 +44,8 @@ export type CoreToConnector =
     logLevel: LogLevel;
     brokerName: string;
     connectorIndex: number;
+    /** Resident bytes above which the worker collects dead message bodies at once. */
+    rssBudget: number;
   }
   | { k: "reply"; id: number; value?: unknown; error?: SerializedError }
   | { k: "deliver"; conn: string; consumerId: string; message: Message }

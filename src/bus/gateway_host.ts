@@ -8,6 +8,22 @@ import type { BrokerGateway, BrokerSession } from "../broker/types.ts";
 import type { Logger } from "../log.ts";
 import type { BatchingPort } from "./batching_port.ts";
 import type { ConnectorToCore, CoreToConnector, SessionOp } from "./commands.ts";
+import { deliveryBytes } from "./remote_gateway.ts";
+import type { Delivery } from "../broker/types.ts";
+
+/**
+ * Delivered bytes a connection may have in flight to its worker before more
+ * deliveries wait here (as references) until it reports them written: each
+ * delivery crossing the bus is a structured-clone copy, and a consumer with a
+ * large prefetch of large messages would otherwise hold all of them at once.
+ * At least one delivery is always in flight, however large.
+ */
+const DISPATCH_WINDOW_BYTES = 4 * 1024 * 1024;
+
+interface DispatchWindow {
+  bytes: number;
+  waiting: Delivery[];
+}
 
 const SESSION_OPS: Record<SessionOp, (s: BrokerSession, a: any[]) => Promise<unknown>> = {
   addConsumer: (s, a) => s.addConsumer(a[0]),
@@ -32,6 +48,7 @@ export class GatewayHost {
   readonly #port: BatchingPort<CoreToConnector>;
   readonly #sessions = new Map<string, BrokerSession>();
   readonly #log: Logger;
+  readonly #windows = new Map<string, DispatchWindow>();
 
   constructor(gateway: BrokerGateway, port: BatchingPort<CoreToConnector>, log: Logger) {
     this.#gateway = gateway;
@@ -47,11 +64,12 @@ export class GatewayHost {
     if (command.k === "connect") {
       const conn = command.info.connectionId;
       this.#gateway.connect(command.info, {
-        deliver: (d) => this.#port.post({ k: "deliver", conn, consumerId: d.consumerId, message: d.message }),
+        deliver: (d) => this.#deliver(conn, d),
         browseEnd: (consumerId) => this.#port.post({ k: "browseEnd", conn, consumerId }),
         pullExpired: (consumerId) => this.#port.post({ k: "pullExpired", conn, consumerId }),
         closed: (reason) => {
           this.#sessions.delete(conn);
+          this.#windows.delete(conn);
           this.#port.post({ k: "closed", conn, reason });
         },
       }).then(
@@ -63,13 +81,20 @@ export class GatewayHost {
       );
       return true;
     }
+    if (command.k === "written") {
+      this.#written(command.conn, command.bytes);
+      return true;
+    }
     if (command.k !== "call") return false;
     const session = this.#sessions.get(command.conn);
     if (!session) {
       this.#reply(command.id, undefined, new Error(`Unknown connection ${command.conn}`));
       return true;
     }
-    if (command.op === "close") this.#sessions.delete(command.conn);
+    if (command.op === "close") {
+      this.#sessions.delete(command.conn);
+      this.#windows.delete(command.conn);
+    }
     let result: Promise<unknown>;
     try {
       result = SESSION_OPS[command.op](session, command.args);
@@ -78,6 +103,31 @@ export class GatewayHost {
     }
     result.then((value) => this.#reply(command.id, value), (err) => this.#reply(command.id, undefined, err));
     return true;
+  }
+
+  #deliver(conn: string, d: Delivery): void {
+    let window = this.#windows.get(conn);
+    if (!window) this.#windows.set(conn, window = { bytes: 0, waiting: [] });
+    const bytes = deliveryBytes(d.message);
+    if (window.waiting.length > 0 || (window.bytes > 0 && window.bytes + bytes > DISPATCH_WINDOW_BYTES)) {
+      window.waiting.push(d);
+      return;
+    }
+    window.bytes += bytes;
+    this.#port.post({ k: "deliver", conn, consumerId: d.consumerId, message: d.message });
+  }
+
+  #written(conn: string, bytes: number): void {
+    const window = this.#windows.get(conn);
+    if (!window) return;
+    window.bytes -= bytes;
+    while (window.waiting.length > 0) {
+      const next = deliveryBytes(window.waiting[0].message);
+      if (window.bytes > 0 && window.bytes + next > DISPATCH_WINDOW_BYTES) break;
+      const d = window.waiting.shift()!;
+      window.bytes += next;
+      this.#port.post({ k: "deliver", conn, consumerId: d.consumerId, message: d.message });
+    }
   }
 
   #reply(id: number, value?: unknown, err?: unknown): void {

@@ -72,12 +72,19 @@ export class RemoteGateway implements BrokerGateway {
         else p.resolve(command.value);
         return true;
       }
-      case "deliver":
-        this.#listeners.get(command.conn)?.deliver({
-          consumerId: command.consumerId,
-          message: command.message,
-        });
+      case "deliver": {
+        const listener = this.#listeners.get(command.conn);
+        const bytes = deliveryBytes(command.message);
+        let done = false;
+        const written = () => {
+          if (done) return;
+          done = true;
+          this.#port.post({ k: "written", conn: command.conn, bytes });
+        };
+        if (listener) listener.deliver({ consumerId: command.consumerId, message: command.message, written });
+        else written();
         return true;
+      }
       case "browseEnd":
         this.#listeners.get(command.conn)?.browseEnd(command.consumerId);
         return true;
@@ -94,6 +101,11 @@ export class RemoteGateway implements BrokerGateway {
         return false;
     }
   }
+}
+
+/** What a delivery counts in a connection's dispatch window (both sides compute it the same way). */
+export function deliveryBytes(message: Message): number {
+  return 512 + (message.body?.byteLength ?? 0);
 }
 
 class RemoteSession implements BrokerSession {

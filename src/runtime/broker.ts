@@ -8,6 +8,7 @@ import { logger, type LogLevel, logLevel, setLogLevel } from "../log.ts";
 import { type ConnectorHandle, startConnector } from "../transport/connector_host.ts";
 import { isProtocolAvailable } from "../transport/protocols.ts";
 import { VmConnection, type VmConnectionOptions } from "../vm/vm_client.ts";
+import { configureMemoryPressure, RUNTIME_ALLOWANCE } from "../memory_pressure.ts";
 import { createPersistenceAdapter, type PersistenceAdapter } from "../store/mod.ts";
 
 export interface BrokerStartOptions {
@@ -79,6 +80,9 @@ export class Broker implements AsyncDisposable {
     const store = options.store ?? createPersistenceAdapter(config);
     const recovered = await store.start({ signal: options.signal });
     const service = new BrokerService(config, { store, now: options.now });
+    // Dead message bodies are collected early once the process is past what its memoryUsage allows for.
+    const rssBudget = service.systemUsage.limit + RUNTIME_ALLOWANCE;
+    configureMemoryPressure({ rssBudget, readRss: () => Deno.memoryUsage().rss });
     try {
       service.recover(recovered);
     } catch (err) {
@@ -94,7 +98,12 @@ export class Broker implements AsyncDisposable {
     });
     const started = await Promise.allSettled(
       available.map((c, i) =>
-        startConnector(service, c, { connectorIndex: i, brokerName: config.brokerName, logLevel: logLevel() })
+        startConnector(service, c, {
+          connectorIndex: i,
+          brokerName: config.brokerName,
+          logLevel: logLevel(),
+          rssBudget,
+        })
       ),
     );
     const connectors = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);

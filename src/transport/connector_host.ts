@@ -28,7 +28,7 @@ export class ConnectorStartError extends Error {
 export function startConnector(
   gateway: BrokerGateway,
   connector: TransportConnectorConfig,
-  options: { connectorIndex: number; brokerName: string; logLevel: LogLevel },
+  options: { connectorIndex: number; brokerName: string; logLevel: LogLevel; rssBudget: number },
 ): Promise<ConnectorHandle> {
   const log = logger(connector.name);
   const worker = new Worker(new URL("./connector_worker.ts", import.meta.url), { type: "module" });
@@ -79,6 +79,7 @@ export function startConnector(
       logLevel: options.logLevel,
       brokerName: options.brokerName,
       connectorIndex: options.connectorIndex,
+      rssBudget: options.rssBudget,
     });
   });
 }

@@ -4,9 +4,14 @@
  * (STOMP auto-ack releases prefetch credit only then, so a slow reader slows
  * its own deliveries instead of growing buffers).
  */
+import { noteReleasedBytes } from "../memory_pressure.ts";
+
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
 }
+
+/** Chunks are coalesced into writes of up to this size. */
+const COALESCE_LIMIT = 64 * 1024;
 
 interface Queued {
   bytes: Uint8Array;
@@ -33,10 +38,18 @@ export class FrameWriter {
     return this.#queuedBytes;
   }
 
-  send(bytes: Uint8Array, onWritten?: () => void): void {
+  /** Queues one frame, given whole or as consecutive chunks (e.g. head, body, end). */
+  send(bytes: Uint8Array | Uint8Array[], onWritten?: () => void): void {
     if (this.#closed) return;
-    this.#queue.push({ bytes, onWritten });
-    this.#queuedBytes += bytes.byteLength;
+    if (Array.isArray(bytes)) {
+      for (let i = 0; i < bytes.length; i++) {
+        this.#queue.push({ bytes: bytes[i], onWritten: i === bytes.length - 1 ? onWritten : undefined });
+        this.#queuedBytes += bytes[i].byteLength;
+      }
+    } else {
+      this.#queue.push({ bytes, onWritten });
+      this.#queuedBytes += bytes.byteLength;
+    }
     if (!this.#writing) {
       this.#writing = true;
       queueMicrotask(() => this.#drain());
@@ -61,10 +74,27 @@ export class FrameWriter {
         const batch = this.#queue;
         this.#queue = [];
         this.#queuedBytes = 0;
-        const bytes = batch.length === 1 ? batch[0].bytes : concat(batch);
-        await writeAll(this.#sink, bytes);
-        this.lastWrite = Date.now();
-        for (const q of batch) q.onWritten?.();
+        // Small chunks are coalesced into one write; large ones go out as they are
+        // (copying them only to coalesce would cost more than the extra write).
+        let start = 0;
+        while (start < batch.length) {
+          let end = start;
+          let size = 0;
+          while (
+            end < batch.length && (end === start || size + batch[end].bytes.byteLength <= COALESCE_LIMIT)
+          ) {
+            size += batch[end].bytes.byteLength;
+            end++;
+          }
+          const group = batch.slice(start, end);
+          const bytes = group.length === 1 ? group[0].bytes : concat(group);
+          await writeAll(this.#sink, bytes);
+          this.lastWrite = Date.now();
+          noteReleasedBytes(bytes.byteLength);
+          for (const q of group) q.onWritten?.();
+          if (this.#closed) return;
+          start = end;
+        }
       }
     } catch (err) {
       this.#closed = true;

@@ -15,7 +15,7 @@ export interface ServedConnector {
 }
 
 /** How long a stopping connector waits for its connections to wind down. */
-const STOP_GRACE_MS = 2000;
+export const STOP_GRACE_MS = 2000;
 
 export function serveConnector(
   gateway: BrokerGateway,
@@ -50,7 +50,7 @@ export function serveConnector(
   const addr = listener.addr as Deno.NetAddr;
   const max = connector.uri.maximumConnections ?? Number.POSITIVE_INFINITY;
   const host = safeHostname();
-  const idPrefix = `ID:${host}-${addr.port}-${Date.now()}-${connectorIndex}`;
+  const idPrefix = connectionIdPrefix(host, addr.port, connectorIndex);
   let seq = 0;
   let stopRequested: () => void = () => {};
   const stopping = new Promise<void>((resolve) => stopRequested = resolve);
@@ -114,7 +114,12 @@ export function serveConnector(
   });
 }
 
-function safeHostname(): string {
+/** `ID:<host>-<port>-<start time>-<connector index>`: what connection ids of a connector start with. */
+export function connectionIdPrefix(host: string, port: number, connectorIndex: number): string {
+  return `ID:${host}-${port}-${Date.now()}-${connectorIndex}`;
+}
+
+export function safeHostname(): string {
   try {
     return Deno.hostname();
   } catch {

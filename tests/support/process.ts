@@ -18,7 +18,8 @@ export function spawnBroker(
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): BrokerProcess {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    // The same V8 flags as `deno task start`.
+    args: ["run", "-A", "--v8-flags=--expose-gc", MAIN, ...args],
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",

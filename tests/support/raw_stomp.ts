@@ -22,6 +22,9 @@ export class RawStomp implements AsyncDisposable {
   #waiters: (() => void)[] = [];
   #closed = false;
   heartbeats = 0;
+  /** Everything received so far, decoded as UTF-8: for asserting exact header bytes on the wire. */
+  transcript = "";
+  readonly #transcriptDecoder = new TextDecoder();
   readonly #reading: Promise<void>;
 
   private constructor(conn: Deno.TcpConn) {
@@ -53,6 +56,7 @@ export class RawStomp implements AsyncDisposable {
       for (;;) {
         const n = await this.conn.read(buf);
         if (n === null) break;
+        this.transcript += this.#transcriptDecoder.decode(buf.subarray(0, n), { stream: true });
         for (const e of this.#parser.push(buf.slice(0, n))) {
           if (e.kind === "frame") this.#frames.push(toRaw(e.frame));
           else if (e.kind === "heartbeat") this.heartbeats++;
@@ -107,6 +111,17 @@ export class RawStomp implements AsyncDisposable {
     while (!this.#closed) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
+      await this.#wait(left);
+    }
+    return true;
+  }
+
+  /** Resolves true once `heartbeats` has reached `count` within `timeoutMs`. */
+  async waitHeartbeats(count: number, timeoutMs = 5000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.heartbeats < count) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.#closed) return false;
       await this.#wait(left);
     }
     return true;

@@ -80,3 +80,21 @@ function encodeLarge(head: string, body: Uint8Array): Uint8Array {
   out[out.length - 1] = 0x0a;
   return out;
 }
+
+/** Bodies from this size on are not copied into the frame (see `encodeStompFrameParts`). */
+const SEPARATE_BODY_FROM = 16 * 1024;
+const FRAME_END: Uint8Array = new Uint8Array([0x00, 0x0a]);
+
+/**
+ * Like `encodeStompFrame`, but a large body stays its own chunk: `[head, body,
+ * NUL EOL]`. The connection writes the chunks in turn, so a big message is not
+ * copied once more just to prepend its headers.
+ */
+export function encodeStompFrameParts(frame: StompFrame, version: StompVersion): Uint8Array[] {
+  if (frame.body.length < SEPARATE_BODY_FROM) return [encodeStompFrame(frame, version)];
+  const head = encodeStompFrame({ command: frame.command, headers: frame.headers, body: EMPTY }, version);
+  // The head came out with its own NUL EOL ending; drop those two bytes.
+  return [head.subarray(0, head.length - 2), frame.body, FRAME_END];
+}
+
+const EMPTY = new Uint8Array(0);

@@ -153,6 +153,13 @@ class ByteAccumulator {
 export class StompParser {
   /** Governs header unescaping of the frames parsed from now on; the converter sets it after CONNECT. */
   version: StompVersion = "1.0";
+  /**
+   * Called with each CONNECT or STOMP frame as soon as it is parsed; a version it returns
+   * becomes `version` before the rest of the same input is parsed. Frames a client pipelines
+   * behind CONNECT arrive in the same chunk and would otherwise be decoded under 1.0 rules
+   * (no unescaping, trimmed values) before the converter has negotiated. Must not throw.
+   */
+  onConnect: ((frame: StompFrame) => StompVersion | undefined) | undefined;
 
   readonly #limits: StompLimits;
   readonly #acc = new ByteAccumulator();
@@ -502,7 +509,11 @@ export class StompParser {
   }
 
   #emit(events: StompParseEvent[], body: Uint8Array): void {
-    events.push({ kind: "frame", frame: { command: this.#command, headers: this.#headers, body } });
+    const frame: StompFrame = { command: this.#command, headers: this.#headers, body };
+    events.push({ kind: "frame", frame });
+    if (this.onConnect && (frame.command === "CONNECT" || frame.command === "STOMP")) {
+      this.version = this.onConnect(frame) ?? this.version;
+    }
     this.#state = S_IDLE;
     this.#headers = [];
     this.#frameBytes = 0;

@@ -24,7 +24,7 @@ import type { StompFrame } from "./_parser.ts";
 
 export { DEFAULT_STOMP_LIMITS, StompParser } from "./_parser.ts";
 export type { StompFrame, StompLimits, StompParseEvent, StompVersion } from "./_parser.ts";
-export { encodeStompFrame, HEARTBEAT_BYTES } from "./_encoder.ts";
+export { encodeStompFrame, encodeStompFrameParts, HEARTBEAT_BYTES } from "./_encoder.ts";
 
 /**
  * The value of a header; for a repeated header the first occurrence (STOMP 1.2:

@@ -7,7 +7,8 @@ import type { Message } from "../../message/message.ts";
 import type { StompFrame } from "./codec.ts";
 
 export interface MessageFrameContext {
-  subscriptionId: string;
+  /** The SUBSCRIBE's id; undefined for a STOMP 1.0 SUBSCRIBE without one (no `subscription` header then). */
+  subscriptionId?: string;
   /** STOMP 1.2 client/client-individual: the id the client acks with. */
   ackId?: string;
   nameOf(d: Destination): string;
@@ -30,7 +31,7 @@ export function messageToFrame(m: Message, ctx: MessageFrameContext): StompFrame
   if (m.userId !== undefined) h.push(["JMSXUserID", m.userId]);
   if (m.originalDestination) h.push(["original-destination", ctx.nameOf(m.originalDestination)]);
   if (m.persistent) h.push(["persistent", "true"]);
-  h.push(["subscription", ctx.subscriptionId]);
+  if (ctx.subscriptionId !== undefined) h.push(["subscription", ctx.subscriptionId]);
   if (ctx.ackId !== undefined) h.push(["ack", ctx.ackId]);
   for (const name in m.properties) {
     const value = m.properties[name];

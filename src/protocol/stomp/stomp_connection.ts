@@ -14,7 +14,7 @@ import { FrameWriter } from "../../transport/frame_writer.ts";
 import type { ByteStream, ConnectionContext } from "../../transport/protocol.ts";
 import {
   DEFAULT_STOMP_LIMITS,
-  encodeStompFrame,
+  encodeStompFrameParts,
   header,
   HEARTBEAT_BYTES,
   type StompFrame,
@@ -32,13 +32,23 @@ const SUPPORTED_VERSIONS: readonly StompVersion[] = ["1.0", "1.1", "1.2"];
 const SERVER = "ActiveMQ/5.17.2";
 /** Broker calls in flight before the reader stops reading (backpressure on fast producers). */
 const MAX_OUTSTANDING_CALLS = 1024;
+/** Message bytes of sends in flight before the reader pauses: big messages pause it sooner. */
+const MAX_OUTSTANDING_BYTES = 4 * 1024 * 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/**
+ * ActiveMQ's multiplier defaults to 1.0, but its read check runs once per interval and fails only
+ * when a whole check period saw no data, so a silent client is cut after 1× to 2× the interval
+ * depending on phase. Checking twice per interval against 1.5× lands in that range without the
+ * phase dependence, and never cuts a client that beats at exactly its promised rate.
+ */
 const DEFAULT_GRACE_MULTIPLIER = 1.5;
 
 type StompAckMode = "auto" | "client" | "client-individual";
 
 interface Subscription {
   id: string;
+  /** The SUBSCRIBE's own id; a STOMP 1.0 SUBSCRIBE may have none, and then MESSAGE frames carry none (ActiveMQ). */
+  idHeader: string | undefined;
   ackMode: StompAckMode;
   /** Until the broker confirmed the consumer (and any RECEIPT went out), deliveries wait here. */
   ready: boolean;
@@ -46,6 +56,7 @@ interface Subscription {
   /** Delivered, not yet acked: message id → ack id (STOMP 1.2), in delivery order. */
   unacked: Map<string, string>;
   browser: boolean;
+  destination: Destination;
 }
 
 export class StompConnection {
@@ -63,6 +74,7 @@ export class StompConnection {
   #messageSeq = 0;
   #ackSeq = 0;
   #outstanding = 0;
+  #outstandingBytes = 0;
   #drained: (() => void) | undefined;
   #lastRead = Date.now();
   #timers: ReturnType<typeof setTimeout>[] = [];
@@ -72,6 +84,17 @@ export class StompConnection {
     this.#ctx = ctx;
     this.#writer = new FrameWriter(stream, (err) => this.#abort(`write failed: ${err}`));
     this.#parser = new StompParser(limitsFor(ctx));
+    let negotiated = false;
+    this.#parser.onConnect = (frame) => {
+      // Only the first CONNECT negotiates; a second one is refused in #onConnect anyway.
+      if (negotiated) return undefined;
+      negotiated = true;
+      try {
+        return negotiateVersion(header(frame, "accept-version"));
+      } catch {
+        return undefined; // no common version: #onConnect answers with the ERROR
+      }
+    };
     this.#trace = ctx.connector.uri.trace;
     this.#destinations = new StompDestinations((type) =>
       this.#requireSession().createTemporaryDestination(type)
@@ -124,7 +147,7 @@ export class StompConnection {
           this.#sendError(err, header(event.frame, "receipt"));
         }
       }
-      if (this.#outstanding > MAX_OUTSTANDING_CALLS) {
+      if (this.#outstanding > MAX_OUTSTANDING_CALLS || this.#outstandingBytes > MAX_OUTSTANDING_BYTES) {
         await new Promise<void>((resolve) => this.#drained = resolve);
       }
     }
@@ -177,18 +200,26 @@ export class StompConnection {
       this.#ctx.connector.uri.transport.defaultHeartBeat ?? "0,0",
     );
     const clientId = header(frame, "client-id") ?? this.#ctx.connectionId;
-    this.#session = await this.#ctx.gateway.connect({
-      connectionId: this.#ctx.connectionId,
-      clientId,
-      userName: header(frame, "login"),
-      password: header(frame, "passcode"),
-      remoteAddress: this.#ctx.remoteAddress,
-      connector: this.#ctx.connector.name,
-    }, {
-      deliver: (d) => this.#onDeliver(d),
-      browseEnd: (consumerId) => this.#onBrowseEnd(consumerId),
-      closed: (reason) => this.#abort(reason),
-    });
+    let session: BrokerSession;
+    try {
+      session = await this.#ctx.gateway.connect({
+        connectionId: this.#ctx.connectionId,
+        clientId,
+        userName: header(frame, "login"),
+        password: header(frame, "passcode"),
+        remoteAddress: this.#ctx.remoteAddress,
+        connector: this.#ctx.connector.name,
+      }, {
+        deliver: (d) => this.#onDeliver(d),
+        browseEnd: (consumerId) => this.#onBrowseEnd(consumerId),
+        closed: (reason) => this.#abort(reason),
+      });
+    } catch (err) {
+      // ActiveMQ: "If the connection attempt fails we close the socket" (e.g. client-id in use).
+      await this.#fail(err instanceof Error ? err : new Error(String(err)), header(frame, "receipt"));
+      return;
+    }
+    this.#session = session;
     this.#version = version;
     this.#parser.version = version;
     const headers: [string, string][] = [
@@ -197,10 +228,9 @@ export class StompConnection {
       ["server", SERVER],
       ["version", version],
     ];
-    const requestId = header(frame, "request-id");
-    if (requestId !== undefined) headers.push(["response-id", requestId]);
-    const receipt = header(frame, "receipt");
-    if (receipt !== undefined) headers.push(["receipt-id", receipt]);
+    // ActiveMQ answers request-id, or else receipt (legacy), with both response-id and receipt-id.
+    const requestId = header(frame, "request-id") ?? header(frame, "receipt");
+    if (requestId !== undefined) headers.push(["response-id", requestId], ["receipt-id", requestId]);
     this.#write({ command: "CONNECTED", headers, body: new Uint8Array(0) });
     this.#startHeartBeats(hb.sendEvery, hb.expectEvery);
   }
@@ -224,14 +254,14 @@ export class StompConnection {
       messageId: `${this.#ctx.connectionId}:1:1:${++this.#messageSeq}`,
       now: Date.now(),
     });
-    this.#withReceipt(frame, session.send(message, header(frame, "transaction")));
+    this.#withReceipt(frame, session.send(message, header(frame, "transaction")), frame.body.byteLength);
   }
 
   async #onSubscribe(frame: StompFrame): Promise<void> {
     const session = this.#requireSession();
     const destinationHeader = this.#required(frame, "destination");
-    const id = header(frame, "id") ??
-      (this.#version === "1.0" ? destinationHeader : this.#required(frame, "id"));
+    const idHeader = header(frame, "id");
+    const id = idHeader ?? (this.#version === "1.0" ? destinationHeader : this.#required(frame, "id"));
     if (this.#subscriptions.has(id)) throw new StompProtocolError(`Duplicate subscription id: '${id}'`);
     const ack = header(frame, "ack") ?? "auto";
     if (ack !== "auto" && ack !== "client" && ack !== "client-individual") {
@@ -259,7 +289,16 @@ export class StompConnection {
     info.exclusive = header(frame, "activemq.exclusive") === "true";
     info.subscriptionName = header(frame, "activemq.subscriptionName");
 
-    const sub: Subscription = { id, ackMode: ack, ready: false, waiting: [], unacked: new Map(), browser };
+    const sub: Subscription = {
+      id,
+      idHeader,
+      ackMode: ack,
+      ready: false,
+      waiting: [],
+      unacked: new Map(),
+      browser,
+      destination,
+    };
     this.#subscriptions.set(id, sub);
     const added = session.addConsumer(info);
     this.#track(added);
@@ -284,24 +323,22 @@ export class StompConnection {
 
   #onUnsubscribe(frame: StompFrame): void {
     const session = this.#requireSession();
-    const durableName = header(frame, "activemq.subscriptionName");
     const id = header(frame, "id") ?? header(frame, "destination");
-    if (id === undefined && durableName === undefined) {
+    if (id === undefined) {
       throw new StompProtocolError("UNSUBSCRIBE needs an 'id' header (or 'destination' with STOMP 1.0)");
     }
-    const ops: Promise<void>[] = [];
-    if (id !== undefined) {
-      const sub = this.#subscriptions.get(id);
-      if (!sub && durableName === undefined) {
-        throw new BrokerError("illegal-state", `No subscription matched: id '${id}'`);
-      }
-      if (sub) {
-        this.#forgetSubscription(sub);
-        ops.push(session.removeConsumer(id));
-      }
+    const durableName = header(frame, "activemq.subscriptionName");
+    if (durableName !== undefined) {
+      // ActiveMQ turns this frame into a RemoveSubscriptionInfo only: the consumer named by id
+      // stays, and while it is active the removal is refused ("Durable consumer is in use").
+      // Removing a live durable subscription takes two UNSUBSCRIBEs, the plain one first.
+      this.#withReceipt(frame, session.removeDurableSubscription(durableName));
+      return;
     }
-    if (durableName !== undefined) ops.push(session.removeDurableSubscription(durableName));
-    this.#withReceipt(frame, Promise.all(ops).then(() => {}));
+    const sub = this.#subscriptions.get(id);
+    if (!sub) throw new BrokerError("illegal-state", `No subscription matched: id '${id}'`);
+    this.#forgetSubscription(sub);
+    this.#withReceipt(frame, session.removeConsumer(id));
   }
 
   #onAck(frame: StompFrame, nack: boolean): void {
@@ -332,7 +369,8 @@ export class StompConnection {
         );
       }
     }
-    const cumulative = subscription.ackMode === "client";
+    // ActiveMQ: in client mode ACK covers every earlier message, but NACK refuses only the one named.
+    const cumulative = !nack && subscription.ackMode === "client";
     this.#forgetAcked(subscription, messageId, cumulative);
     const ack: AckInfo = {
       consumerId: subscription.id,
@@ -358,7 +396,11 @@ export class StompConnection {
 
   #onDeliver(delivery: Delivery): void {
     const sub = this.#subscriptions.get(delivery.consumerId);
-    if (!sub) return; // unsubscribed meanwhile: the broker takes the message back
+    if (!sub) {
+      // Unsubscribed meanwhile: the broker takes the message back.
+      delivery.written?.();
+      return;
+    }
     if (!sub.ready) {
       sub.waiting.push(delivery);
       return;
@@ -375,12 +417,15 @@ export class StompConnection {
       this.#ackIds.set(ackId, { subscription: sub, messageId: m.messageId });
     }
     const frame = messageToFrame(m, {
-      subscriptionId: sub.id,
+      subscriptionId: sub.idHeader,
       ackId: this.#version === "1.2" ? ackId : undefined,
       nameOf: (d) => this.#destinations.toStomp(d),
     });
     const autoAck = sub.ackMode === "auto" && !sub.browser;
-    this.#write(frame, autoAck ? () => this.#autoAck(sub, m.messageId) : undefined);
+    this.#write(frame, () => {
+      delivery.written?.();
+      if (autoAck) this.#autoAck(sub, m.messageId);
+    });
   }
 
   /** STOMP auto ack: the broker acknowledges once the frame is written. */
@@ -406,7 +451,13 @@ export class StompConnection {
     this.#browseEnded.delete(sub.id);
     this.#write({
       command: "MESSAGE",
-      headers: [["subscription", sub.id], ["message-id", "BrowseDone"], ["browser", "end"]],
+      // As ActiveMQ's StompQueueBrowserSubscription writes it.
+      headers: [
+        ["subscription", sub.id],
+        ["destination", this.#destinations.toStomp(sub.destination)],
+        ["message-id", "0"],
+        ["browser", "end"],
+      ],
       body: new Uint8Array(0),
     });
   }
@@ -446,11 +497,16 @@ export class StompConnection {
   }
 
   /** Counts a broker call until it settles, so the reader can pause when too many pile up. */
-  #track(p: Promise<unknown>): void {
+  #track(p: Promise<unknown>, bytes = 0): void {
     this.#outstanding++;
+    this.#outstandingBytes += bytes;
     const settle = () => {
       this.#outstanding--;
-      if (this.#drained && this.#outstanding <= MAX_OUTSTANDING_CALLS / 2) {
+      this.#outstandingBytes -= bytes;
+      if (
+        this.#drained && this.#outstanding <= MAX_OUTSTANDING_CALLS / 2 &&
+        this.#outstandingBytes <= MAX_OUTSTANDING_BYTES / 2
+      ) {
         const resume = this.#drained;
         this.#drained = undefined;
         resume();
@@ -459,8 +515,8 @@ export class StompConnection {
     p.then(settle, settle);
   }
 
-  #withReceipt(frame: StompFrame, op: Promise<void>): void {
-    this.#track(op);
+  #withReceipt(frame: StompFrame, op: Promise<void>, bytes = 0): void {
+    this.#track(op, bytes);
     const receipt = header(frame, "receipt");
     op.then(
       () => {
@@ -477,7 +533,7 @@ export class StompConnection {
   #write(frame: StompFrame, onWritten?: () => void): void {
     if (this.#closed) return;
     if (this.#trace) this.#ctx.log.info(`SENT: ${frame.command} ${JSON.stringify(frame.headers)}`);
-    this.#writer.send(encodeStompFrame(frame, this.#version), onWritten);
+    this.#writer.send(encodeStompFrameParts(frame, this.#version), onWritten);
   }
 
   #sendError(err: unknown, receipt?: string): void {
@@ -564,7 +620,10 @@ function negotiateVersion(acceptVersion: string | undefined): StompVersion {
   for (let i = SUPPORTED_VERSIONS.length - 1; i >= 0; i--) {
     if (offered.includes(SUPPORTED_VERSIONS[i])) return SUPPORTED_VERSIONS[i];
   }
-  throw new StompProtocolError(`Supported protocol versions are ${SUPPORTED_VERSIONS.join(",")}`);
+  // ActiveMQ's wording, so that clients matching on it keep working.
+  throw new StompProtocolError(
+    `Invalid Protocol version[${acceptVersion}], supported versions are: [${SUPPORTED_VERSIONS.join(", ")}]`,
+  );
 }
 
 function nonNegativeInt(name: string, value: string): number {

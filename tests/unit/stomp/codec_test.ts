@@ -167,6 +167,21 @@ Deno.test("the version set after CONNECT governs the frames parsed from then on"
   assert.deepEqual(send, [frame("SEND", [["destination", "/queue/a:b"], ["x", " y "]])]);
 });
 
+Deno.test("onConnect sets the version for frames pipelined behind CONNECT in the same push", () => {
+  const p = new StompParser();
+  const seen: string[] = [];
+  p.onConnect = (f) => {
+    seen.push(f.command);
+    return "1.2";
+  };
+  const events = p.push(
+    te.encode("CONNECT\naccept-version:1.2\n\n\0SEND\ndestination:/queue/a\\cb\nx: y \n\n\0"),
+  );
+  assert.deepEqual(seen, ["CONNECT"]);
+  assert.equal(p.version, "1.2");
+  assert.deepEqual(frames(events)[1], frame("SEND", [["destination", "/queue/a:b"], ["x", " y "]]));
+});
+
 Deno.test("a header line is split on the first colon", () => {
   const events = parseOne(te.encode("SEND\nkey:a:b::\n\n\0"), "1.2");
   assert.deepEqual(frames(events), [frame("SEND", [["key", "a:b::"]])]);
