@@ -26,6 +26,8 @@ const KAHADB_ATTRIBUTES = new Map<string, AttributeKind>([
   ["checksumJournalFiles", "boolean"],
   ["checkForCorruptJournalFiles", "boolean"],
   ["checkpointInterval", "integer"],
+  ["lockAcquireSleepInterval", "integer"],
+  ["lockKeepAlivePeriod", "integer"],
   ["cleanupInterval", "integer"],
   ["cleanupOnStop", "boolean"],
   ["indexWriteBatchSize", "integer"],
