@@ -12,9 +12,12 @@ export interface MessageFrameContext {
   /** STOMP 1.2 client/client-individual: the id the client acks with. */
   ackId?: string;
   nameOf(d: Destination): string;
+  /** The subscription's `transformation` header, if any. */
+  transformation?: string;
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+const ADVISORY_JSON = new Set(["jms-advisory-json", "jms-json"]);
 
 export function messageToFrame(m: Message, ctx: MessageFrameContext): StompFrame {
   const h: [string, string][] = [
@@ -45,6 +48,11 @@ export function messageToFrame(m: Message, ctx: MessageFrameContext): StompFrame
     body = m.body ?? EMPTY;
     // A NUL inside text would end the frame early; content-length keeps it intact.
     if (body.includes(0)) h.push(["content-length", String(body.byteLength)]);
+  } else if (m.advisory && ADVISORY_JSON.has(ctx.transformation ?? "")) {
+    // ActiveMQ renders the advisory's command as JSON, keyed by its type.
+    const { type, ...fields } = m.advisory;
+    body = new TextEncoder().encode(JSON.stringify({ [type]: fields }));
+    h.push(["transformation", ctx.transformation!]);
   }
   return { command: "MESSAGE", headers: h, body };
 }

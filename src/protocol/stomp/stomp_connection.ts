@@ -57,6 +57,8 @@ interface Subscription {
   unacked: Map<string, string>;
   browser: boolean;
   destination: Destination;
+  /** SUBSCRIBE `transformation`: `jms-advisory-json` renders advisory messages as JSON bodies. */
+  transformation: string | undefined;
 }
 
 export class StompConnection {
@@ -288,6 +290,7 @@ export class StompConnection {
     info.noLocal = header(frame, "activemq.noLocal") === "true";
     info.exclusive = header(frame, "activemq.exclusive") === "true";
     info.subscriptionName = header(frame, "activemq.subscriptionName");
+    info.retroactive = header(frame, "activemq.retroactive") === "true";
 
     const sub: Subscription = {
       id,
@@ -298,6 +301,7 @@ export class StompConnection {
       unacked: new Map(),
       browser,
       destination,
+      transformation: header(frame, "transformation"),
     };
     this.#subscriptions.set(id, sub);
     const added = session.addConsumer(info);
@@ -420,6 +424,7 @@ export class StompConnection {
       subscriptionId: sub.idHeader,
       ackId: this.#version === "1.2" ? ackId : undefined,
       nameOf: (d) => this.#destinations.toStomp(d),
+      transformation: sub.transformation,
     });
     const autoAck = sub.ackMode === "auto" && !sub.browser;
     this.#write(frame, () => {
