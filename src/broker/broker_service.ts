@@ -595,6 +595,7 @@ export class BrokerService implements BrokerGateway {
         ownerConnectionId: state.info.connectionId,
         usage: this.#usageFor(d),
       }, this.#hooks);
+      sub.pendingLimit = this.policies.entryFor(d)?.pendingMessageLimit ?? -1;
       this.#indexSubscription(sub);
       if (info.retroactive) this.#replayRetained(sub);
       sub.attach(consumer);

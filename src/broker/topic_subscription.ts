@@ -42,6 +42,10 @@ export class TopicSubscription implements MessageSource {
   ownerConnectionId: string;
   readonly #hooks: SubscriptionHooks;
   readonly usage: MemoryUsage | undefined;
+  /** Undelivered messages a non-durable subscriber may fall behind by; -1 = no limit. */
+  pendingLimit = -1;
+  /** Messages dropped by the pending limit (MessageDiscarded). */
+  discarded = 0;
   #seq = 0;
   #dispatching = false;
   #again = false;
@@ -78,6 +82,16 @@ export class TopicSubscription implements MessageSource {
   enqueue(message: Message): void {
     this.restore(message);
     this.dispatch();
+    // A slow non-durable subscriber keeps at most `pendingLimit` undelivered
+    // messages; the oldest go (ActiveMQ's constantPendingMessageLimitStrategy).
+    if (this.pendingLimit >= 0 && !this.durable) {
+      while (this.pending.size > this.pendingLimit) {
+        const oldest = this.pending.first()!;
+        this.pending.remove(oldest);
+        this.discard(oldest.value);
+        this.discarded++;
+      }
+    }
   }
 
   restore(message: Message): void {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BrokerError } from "../../src/broker/errors.ts";
 import type { PolicyEntryConfig } from "../../src/config/mod.ts";
 import { startVmBroker } from "../support/vm_broker.ts";
+import type { VmMessage } from "../../src/vm/vm_client.ts";
 
 function policy(entry: Partial<PolicyEntryConfig>): PolicyEntryConfig {
   return { destinationType: "queue", pattern: ">", attributes: {}, ...entry };
@@ -77,4 +78,27 @@ Deno.test("flow control: producerFlowControl=false accepts past the limit", asyn
   await using conn = await broker.connect();
   for (let i = 0; i < 5; i++) await conn.send("queue://unlimited", String(i));
   assert.equal(broker.service.queueSize("unlimited"), 5);
+});
+
+Deno.test("slow consumers: a non-durable topic subscriber keeps at most pendingMessageLimit undelivered messages", async () => {
+  await using broker = await startVmBroker({
+    policyEntries: [{ destinationType: "topic", pattern: ">", attributes: {}, pendingMessageLimit: 3 }],
+  });
+  await using conn = await broker.connect();
+  const slow = await conn.subscribe("topic://ticks", { prefetch: 1, ackMode: "client" });
+  for (let i = 0; i < 10; i++) await conn.send("topic://ticks", String(i));
+  // One is prefetched; of the nine waiting, only the newest three are kept.
+  const first = await slow.receive(1000);
+  assert.equal(first?.text(), "0");
+  const rest: string[] = [];
+  let m: VmMessage | null = first;
+  for (let i = 0; i < 3; i++) {
+    await m!.ack();
+    m = await slow.receive(1000);
+    rest.push(m!.text());
+  }
+  assert.deepEqual(rest, ["7", "8", "9"]);
+  await m!.ack();
+  assert.equal(await slow.receive(50), null);
+  assert.equal(broker.service.systemUsage.used, 0, "discarded messages no longer count");
 });
