@@ -7,6 +7,7 @@ import type { Destination } from "../message/destination.ts";
 import { isExpired, type Message } from "../message/message.ts";
 import type { Consumer, MessageSource } from "./consumer.ts";
 import { type MemoryUsage, usageOf } from "./memory_usage.ts";
+import { ReentrantRunner } from "./reentrant_runner.ts";
 import {
   type ListNode,
   MessageList,
@@ -47,8 +48,7 @@ export class Queue implements MessageSource {
   #roundRobin = 0;
   /** Last time (broker clock) the queue had a consumer or a message; for gcInactiveDestinations. */
   lastActive: number;
-  #dispatching = false;
-  #again = false;
+  readonly #dispatcher = new ReentrantRunner(() => this.#dispatchPass());
 
   constructor(destination: Destination, hooks: DestinationHooks, options: QueueOptions = {}) {
     this.destination = destination;
@@ -148,21 +148,7 @@ export class Queue implements MessageSource {
   }
 
   dispatch(): void {
-    // A delivery can synchronously cause an ack (vm:// clients) and so another
-    // dispatch; run those as further passes of this loop instead of recursing.
-    if (this.#dispatching) {
-      this.#again = true;
-      return;
-    }
-    this.#dispatching = true;
-    try {
-      do {
-        this.#again = false;
-        this.#dispatchPass();
-      } while (this.#again);
-    } finally {
-      this.#dispatching = false;
-    }
+    this.#dispatcher.run();
   }
 
   #dispatchPass(): void {

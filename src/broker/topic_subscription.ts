@@ -7,6 +7,7 @@ import type { Destination } from "../message/destination.ts";
 import { isExpired, type Message } from "../message/message.ts";
 import type { Consumer, MessageSource } from "./consumer.ts";
 import { type MemoryUsage, usageOf } from "./memory_usage.ts";
+import { ReentrantRunner } from "./reentrant_runner.ts";
 import { MessageList, type QueuedMessage } from "./message_list.ts";
 import type { DestinationHooks } from "./queue.ts";
 import type { Selector } from "./selector/mod.ts";
@@ -47,8 +48,7 @@ export class TopicSubscription implements MessageSource {
   /** Messages dropped by the pending limit (MessageDiscarded). */
   discarded = 0;
   #seq = 0;
-  #dispatching = false;
-  #again = false;
+  readonly #dispatcher = new ReentrantRunner(() => this.#dispatchPass());
 
   constructor(
     destination: Destination,
@@ -137,19 +137,7 @@ export class TopicSubscription implements MessageSource {
   }
 
   dispatch(): void {
-    if (this.#dispatching) {
-      this.#again = true;
-      return;
-    }
-    this.#dispatching = true;
-    try {
-      do {
-        this.#again = false;
-        this.#dispatchPass();
-      } while (this.#again);
-    } finally {
-      this.#dispatching = false;
-    }
+    this.#dispatcher.run();
   }
 
   #dispatchPass(): void {
