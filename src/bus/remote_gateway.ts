@@ -50,6 +50,20 @@ export class RemoteGateway implements BrokerGateway {
     return this.#await(id, () => this.#port.post({ k: "call", id, conn, op, args }, transfer));
   }
 
+  /** Written bytes per connection, reported once per turn rather than per delivery. */
+  readonly #writtenBytes = new Map<string, number>();
+
+  #written(conn: string, bytes: number): void {
+    const before = this.#writtenBytes.get(conn);
+    this.#writtenBytes.set(conn, (before ?? 0) + bytes);
+    if (this.#writtenBytes.size === 1 && before === undefined) {
+      queueMicrotask(() => {
+        for (const [c, b] of this.#writtenBytes) this.#port.post({ k: "written", conn: c, bytes: b });
+        this.#writtenBytes.clear();
+      });
+    }
+  }
+
   forget(conn: string): void {
     this.#listeners.delete(conn);
   }
@@ -79,7 +93,7 @@ export class RemoteGateway implements BrokerGateway {
         const written = () => {
           if (done) return;
           done = true;
-          this.#port.post({ k: "written", conn: command.conn, bytes });
+          this.#written(command.conn, bytes);
         };
         if (listener) listener.deliver({ consumerId: command.consumerId, message: command.message, written });
         else written();
