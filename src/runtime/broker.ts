@@ -8,7 +8,8 @@ import { logger, type LogLevel, logLevel, setLogLevel } from "../log.ts";
 import { type ConnectorHandle, startConnector } from "../transport/connector_host.ts";
 import { isProtocolAvailable } from "../transport/protocols.ts";
 import { VmConnection, type VmConnectionOptions } from "../vm/vm_client.ts";
-import { configureMemoryPressure, RUNTIME_ALLOWANCE } from "../memory_pressure.ts";
+import { RUNTIME_ALLOWANCE } from "../memory_pressure.ts";
+import { configureProcessMemoryPressure } from "./process_memory.ts";
 import { createPersistenceAdapter, type PersistenceAdapter } from "../store/mod.ts";
 
 export interface BrokerStartOptions {
@@ -82,7 +83,7 @@ export class Broker implements AsyncDisposable {
     const service = new BrokerService(config, { store, now: options.now });
     // Dead message bodies are collected early once the process is past what its memoryUsage allows for.
     const rssBudget = service.systemUsage.limit + RUNTIME_ALLOWANCE;
-    configureMemoryPressure({ rssBudget, readRss: () => Deno.memoryUsage().rss });
+    configureProcessMemoryPressure(rssBudget);
     try {
       service.recover(recovered);
     } catch (err) {

@@ -8,7 +8,7 @@ import { BatchingPort, type PostTarget } from "../bus/batching_port.ts";
 import type { ConnectorToCore, CoreToConnector } from "../bus/commands.ts";
 import { RemoteGateway } from "../bus/remote_gateway.ts";
 import { setLogLevel } from "../log.ts";
-import { configureMemoryPressure } from "../memory_pressure.ts";
+import { configureProcessMemoryPressure } from "../runtime/process_memory.ts";
 import { serveConnector } from "./listener.ts";
 
 const port = new BatchingPort<ConnectorToCore>(self as unknown as PostTarget);
@@ -20,7 +20,7 @@ self.onmessage = (event: MessageEvent<CoreToConnector[]>) => {
     if (gateway.handle(command)) continue;
     if (command.k === "init") {
       setLogLevel(command.logLevel);
-      configureMemoryPressure({ rssBudget: command.rssBudget, readRss: () => Deno.memoryUsage().rss });
+      configureProcessMemoryPressure(command.rssBudget);
       serveConnector(gateway, command.connector, command.connectorIndex).then(
         (served) => {
           stop = served.stop;
