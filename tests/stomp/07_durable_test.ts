@@ -91,7 +91,7 @@ Deno.test("UNSUBSCRIBE with activemq.subscriptionName removes the durable subscr
   await expectNothing(again);
 });
 
-Deno.test("UNSUBSCRIBE with destination and subscription name removes an offline durable subscription", async () => {
+Deno.test("UNSUBSCRIBE with an id and the subscription name removes an offline durable subscription", async () => {
   await using b = await startTestBroker();
   {
     await using c = await durable(b.stompPort, "offline-client", "offline-sub", "/topic/off");
@@ -100,7 +100,9 @@ Deno.test("UNSUBSCRIBE with destination and subscription name removes an offline
   await publish(b.stompPort, "/topic/off", ["kept for a while"]);
   {
     await using c = await RawStomp.connect(b.stompPort, { "client-id": "offline-client" });
+    // STOMP 1.1+ needs an id on every UNSUBSCRIBE, even one that only removes a durable subscription.
     await sendWithReceipt(c, "UNSUBSCRIBE", {
+      id: "off",
       destination: "/topic/off",
       "activemq.subscriptionName": "offline-sub",
     });
@@ -154,4 +156,11 @@ Deno.test("a durable subscription on a queue is refused with an ERROR; the conne
   assert.equal(f.headers["receipt-id"], "qd");
   assert.match(f.headers.message, /durable subscription needs a topic/i);
   await subscribe(c, "d", "/queue/not-a-topic");
+});
+
+Deno.test("STOMP 1.2 UNSUBSCRIBE without an id is refused, as ActiveMQ refuses it", async () => {
+  await using b = await startTestBroker();
+  await using c = await RawStomp.connect(b.stompPort, { "client-id": "no-id" });
+  await c.send("UNSUBSCRIBE", { destination: "/topic/x", "activemq.subscriptionName": "s" });
+  await expectErrorThenClose(c, /UNSUBSCRIBE received without a subscription id!/);
 });

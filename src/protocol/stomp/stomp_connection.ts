@@ -327,9 +327,16 @@ export class StompConnection {
 
   #onUnsubscribe(frame: StompFrame): void {
     const session = this.#requireSession();
-    const id = header(frame, "id") ?? header(frame, "destination");
+    // STOMP 1.1+: the subscription id is required; 1.0 may name the destination instead.
+    const id = this.#version === "1.0"
+      ? header(frame, "id") ?? header(frame, "destination")
+      : header(frame, "id");
     if (id === undefined) {
-      throw new StompProtocolError("UNSUBSCRIBE needs an 'id' header (or 'destination' with STOMP 1.0)");
+      throw new StompProtocolError(
+        this.#version === "1.0"
+          ? "Must specify the subscription id or the destination you are unsubscribing from"
+          : "UNSUBSCRIBE received without a subscription id!",
+      );
     }
     const durableName = header(frame, "activemq.subscriptionName");
     if (durableName !== undefined) {
