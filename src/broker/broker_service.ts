@@ -123,6 +123,8 @@ export class BrokerService implements BrokerGateway {
   #stopped = false;
   #expirySweep: ReturnType<typeof setInterval> | undefined;
   #destinationPurge: ReturnType<typeof setInterval> | undefined;
+  /** When each topic last had a subscriber or a message (for gcInactiveDestinations). */
+  readonly #topicActive = new Map<string, number>();
   /** The broker's memoryUsage; every destination's usage is a child of it. */
   readonly systemUsage: MemoryUsage;
   readonly #usages = new Map<string, MemoryUsage>();
@@ -177,17 +179,7 @@ export class BrokerService implements BrokerGateway {
     const now = options.now ?? Date.now;
     this.#hooks = {
       now,
-      expired: (destination, message) => {
-        if (this.log.debugEnabled) {
-          this.log.debug(`Expired message ${message.messageId} dropped from ${qualifiedName(destination)}`);
-        }
-        this.#advise(advisoryTopics.expired(destination), { type: "MessageId", value: message.messageId }, {
-          orignalMessageId: message.messageId,
-        });
-        if (isTopicLike(destination)) return;
-        this.#removed(destination, message);
-        this.#deadLetter(message, "Message expired", true);
-      },
+      expired: (destination, message) => this.#expired(destination, message, true),
       removed: (destination, message) => this.#removed(destination, message),
       released: (sub, message) => {
         if (sub.durable && message.persistent) {
@@ -232,6 +224,24 @@ export class BrokerService implements BrokerGateway {
       this.#storeOp({ op: "removeDestination", destination: q.destination });
       this.#advise(advisoryTopics.destination(q.destination), destinationInfo(q.destination, "remove"));
     }
+    for (const key of [...this.#topics]) {
+      const t = parseQualified(key);
+      if (isAdvisoryTopic(t) || isTemporary(t)) continue;
+      if (this.#exactTopicSubs.has(key)) {
+        this.#topicActive.set(key, now);
+        continue;
+      }
+      const policy = this.policies.entryFor(t);
+      if (!policy?.gcInactiveDestinations) continue;
+      const since = this.#topicActive.get(key) ?? now;
+      this.#topicActive.set(key, since);
+      const timeout = policy.inactiveTimoutBeforeGC ?? 60_000;
+      if (now - since < timeout) continue;
+      this.log.info(`${key} was inactive for longer than ${timeout} ms and is removed`);
+      this.#topics.delete(key);
+      this.#topicActive.delete(key);
+      this.#advise(advisoryTopics.destination(t), destinationInfo(t, "remove"));
+    }
   }
 
   /** Destinations the broker knows (queues and topics), for tests and the admin API. */
@@ -246,6 +256,19 @@ export class BrokerService implements BrokerGateway {
         q.expire();
       }
     }
+  }
+
+  /** Expiry: advisory, out of the store (when it was stored), and to the DLQ per processExpired. */
+  #expired(destination: Destination, message: Message, stored: boolean): void {
+    if (this.log.debugEnabled) {
+      this.log.debug(`Expired message ${message.messageId} dropped from ${qualifiedName(destination)}`);
+    }
+    this.#advise(advisoryTopics.expired(destination), { type: "MessageId", value: message.messageId }, {
+      orignalMessageId: message.messageId,
+    });
+    if (isTopicLike(destination)) return;
+    if (stored) this.#removed(destination, message);
+    this.#deadLetter(message, `Message Expired. Expiration:${message.expiration}`, true);
   }
 
   // ---- store -------------------------------------------------------------------
@@ -658,7 +681,7 @@ export class BrokerService implements BrokerGateway {
     let set = this.#exactTopicSubs.get(key);
     if (!set) this.#exactTopicSubs.set(key, set = new Set());
     set.add(sub);
-    this.#topics.add(key);
+    this.#noteTopic(sub.destination);
   }
 
   #dropSubscription(sub: TopicSubscription): void {
@@ -777,16 +800,23 @@ export class BrokerService implements BrokerGateway {
       return;
     }
     if (isExpired(message, this.#hooks.now())) {
-      // Expired on arrival: discarded, never stored nor dead-lettered (ActiveMQ does the same).
+      // Expired on arrival: never stored, but otherwise the expiry path (advisory, DLQ) as in ActiveMQ.
       this.log.debug(
         `Message ${message.messageId} to ${qualifiedName(message.destination)} expired on arrival`,
       );
+      this.#expired(message.destination, message, false);
       return;
     }
     const d = message.destination;
     const composite = this.#composites.size > 0 ? this.#composites.get(qualifiedName(d)) : undefined;
     if (composite) {
-      for (const target of composite.targets(message)) this.#route({ ...message, destination: target });
+      for (const target of composite.targets(message)) {
+        this.#route({
+          ...message,
+          destination: target,
+          originalDestination: message.originalDestination ?? d,
+        });
+      }
       if (composite.config.forwardOnly) return;
     }
     const stored = message.persistent && !isTemporary(d);
@@ -798,6 +828,7 @@ export class BrokerService implements BrokerGateway {
     }
     const key = qualifiedName(d);
     this.#noteTopic(d);
+    if (this.#destinationPurge !== undefined) this.#topicActive.set(key, this.#hooks.now());
     const retain = message.properties[RETAIN];
     if (retain === true || retain === "true") this.#retain(key, message);
     const targets: TopicSubscription[] = [];
@@ -875,6 +906,7 @@ export class BrokerService implements BrokerGateway {
     if (!q) {
       q = new Queue(d, this.#hooks, {
         prioritized: this.policies.entryFor(d)?.prioritizedMessages ?? false,
+        allConsumersExclusive: this.policies.entryFor(d)?.allConsumersExclusiveByDefault ?? false,
         usage: this.#usageFor(d),
       });
       this.#queues.set(key, q);
@@ -929,10 +961,15 @@ export class BrokerService implements BrokerGateway {
       scheduler.removeAll(start, end);
     } else if (action === "BROWSE") {
       if (!request.replyTo) return;
+      let n = 0;
       for (const job of scheduler.browse(start, end)) {
+        // As ActiveMQ lists jobs: a non-persistent Advisory copy with its own id, naming where it goes.
         this.#route({
           ...job.message,
+          messageId: `${request.messageId}:browse:${++n}`,
+          type: "Advisory",
           destination: request.replyTo,
+          originalDestination: job.message.destination,
           persistent: false,
           properties: { ...job.message.properties, [SCHEDULED_JOB_ID]: job.id },
         });
@@ -1150,7 +1187,12 @@ export class BrokerService implements BrokerGateway {
     if (this.#redelivery) {
       const decision = this.#redelivery.decide(entry.message.destination, entry.redeliveryCounter);
       if (decision.kind === "redeliver") {
-        // The message stays stored; it returns to its destination once the delay is over.
+        // The message stays stored; it returns to its destination once the delay is over,
+        // stamped with the delay used (ActiveMQ's redeliveryDelay property).
+        entry.message = {
+          ...entry.message,
+          properties: { ...entry.message.properties, redeliveryDelay: decision.delay },
+        };
         const timer = setTimeout(() => {
           this.#redeliveryTimers.delete(timer);
           this.run(() => {
@@ -1567,7 +1609,12 @@ class Session implements BrokerSession {
     return this.#state.info.connectionId;
   }
 
-  /** Set while a send is held by flow control: later calls queue behind it. */
+  /**
+   * Set while a send is held by flow control: later sends queue behind it, so
+   * they keep their order. Other calls (acks above all) go ahead: an ack on this
+   * very connection may be what frees the space (ActiveMQ parks a held send the
+   * same way and keeps reading the connection).
+   */
   #pending: Promise<void> | undefined;
 
   #serial<T>(op: () => Promise<T>): Promise<T> {
@@ -1592,74 +1639,64 @@ class Session implements BrokerSession {
   }
 
   addConsumer(info: ConsumerInfo): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.addConsumer(this.#state, info)));
+    return this.#run(() => this.#broker.addConsumer(this.#state, info));
   }
   removeConsumer(consumerId: string): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.removeConsumer(this.#state, consumerId)));
+    return this.#run(() => this.#broker.removeConsumer(this.#state, consumerId));
   }
   removeDurableSubscription(subscriptionName: string): Promise<void> {
-    return this.#serial(() =>
-      this.#run(() => this.#broker.removeDurableSubscription(this.#state, subscriptionName))
-    );
+    return this.#run(() => this.#broker.removeDurableSubscription(this.#state, subscriptionName));
   }
   send(message: Message, transactionId?: string): Promise<void> {
     return this.#serial(() => {
       const held = transactionId === undefined ? this.#broker.spaceFor(message) : undefined;
       const send = () => this.#run(() => this.#broker.send(this.#state, message, transactionId));
       if (!held) return send();
-      // Everything this connection does next waits behind the held send, so its order is kept.
+      // Later sends of this connection wait behind the held one, so their order is kept.
       return this.#hold(held.then(send));
     });
   }
   ack(ack: AckInfo): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.ack(this.#state, ack)));
+    return this.#run(() => this.#broker.ack(this.#state, ack));
   }
   beginTransaction(transactionId: string, xid?: XaTransactionId): Promise<void> {
-    return this.#serial(() =>
-      this.#run(() => this.#broker.beginTransaction(this.#state, transactionId, xid))
-    );
+    return this.#run(() => this.#broker.beginTransaction(this.#state, transactionId, xid));
   }
   commitTransaction(transactionId: string): Promise<void> {
-    return this.#serial(() => {
-      if (
-        this.#broker.hasOpenTransaction(this.#state, transactionId) || !this.#broker.isPrepared(transactionId)
-      ) {
-        return this.#run(() => this.#broker.commitTransaction(this.#state, transactionId));
-      }
-      return this.#broker.commitPrepared(transactionId);
-    });
+    if (
+      this.#broker.hasOpenTransaction(this.#state, transactionId) || !this.#broker.isPrepared(transactionId)
+    ) {
+      return this.#run(() => this.#broker.commitTransaction(this.#state, transactionId));
+    }
+    return this.#broker.commitPrepared(transactionId);
   }
   rollbackTransaction(transactionId: string): Promise<void> {
-    return this.#serial(() => {
-      if (
-        this.#broker.hasOpenTransaction(this.#state, transactionId) || !this.#broker.isPrepared(transactionId)
-      ) {
-        return this.#run(() => this.#broker.rollbackTransaction(this.#state, transactionId));
-      }
-      return this.#broker.rollbackPrepared(transactionId);
-    });
+    if (
+      this.#broker.hasOpenTransaction(this.#state, transactionId) || !this.#broker.isPrepared(transactionId)
+    ) {
+      return this.#run(() => this.#broker.rollbackTransaction(this.#state, transactionId));
+    }
+    return this.#broker.rollbackPrepared(transactionId);
   }
   prepareTransaction(transactionId: string): Promise<void> {
-    return this.#serial(() =>
-      this.#run(() => this.#broker.prepareTransaction(this.#state, transactionId)).then((p) => p)
+    return this.#run(() => this.#broker.prepareTransaction(this.#state, transactionId)).then((prepared) =>
+      prepared
     );
   }
   recoverTransactions(): Promise<XaTransactionId[]> {
-    return this.#serial(() => this.#run(() => this.#broker.recoverTransactions()));
+    return this.#run(() => this.#broker.recoverTransactions());
   }
   forgetTransaction(transactionId: string): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.forgetTransaction(transactionId)));
+    return this.#run(() => this.#broker.forgetTransaction(transactionId));
   }
   pull(consumerId: string, timeoutMs: number): Promise<void> {
-    return this.#serial(() => this.#run(() => this.#broker.pull(this.#state, consumerId, timeoutMs)));
+    return this.#run(() => this.#broker.pull(this.#state, consumerId, timeoutMs));
   }
   createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination> {
-    return this.#serial(() => this.#run(() => this.#broker.createTemporaryDestination(this.#state, type)));
+    return this.#run(() => this.#broker.createTemporaryDestination(this.#state, type));
   }
   deleteTemporaryDestination(destination: Destination): Promise<void> {
-    return this.#serial(() =>
-      this.#run(() => this.#broker.deleteTemporaryDestination(this.#state, destination))
-    );
+    return this.#run(() => this.#broker.deleteTemporaryDestination(this.#state, destination));
   }
   close(): Promise<void> {
     return this.#broker.run(() => this.#broker.closeConnection(this.#state));

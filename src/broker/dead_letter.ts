@@ -39,7 +39,7 @@ export function deadLetterCopy(
   now: number,
 ): Message {
   const properties: Message["properties"] = { ...message.properties, dlqDeliveryFailureCause: cause };
-  if (message.expiration > 0) properties.originalExpiration = message.expiration;
+  properties.originalExpiration = message.expiration;
   if (!message.persistent) properties.originalDeliveryMode = "NON_PERSISTENT";
   const ttl = strategy.expiration ?? 0;
   return {

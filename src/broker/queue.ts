@@ -31,6 +31,8 @@ export interface QueueOptions {
   maxGroups?: number;
   /** What this queue's messages count against (producer flow control). */
   usage?: MemoryUsage;
+  /** `allConsumersExclusiveByDefault`: every consumer is exclusive. */
+  allConsumersExclusive?: boolean;
 }
 
 const DEFAULT_MAX_GROUPS = 1024;
@@ -44,6 +46,7 @@ export class Queue implements MessageSource {
   readonly #groups = new Map<string, Consumer>();
   readonly #maxGroups: number;
   readonly usage: MemoryUsage | undefined;
+  readonly #allExclusive: boolean;
   #seq = 0;
   #roundRobin = 0;
   /** Last time (broker clock) the queue had a consumer or a message; for gcInactiveDestinations. */
@@ -56,6 +59,7 @@ export class Queue implements MessageSource {
     this.pending = options.prioritized ? new PriorityMessageList() : new MessageList();
     this.#maxGroups = options.maxGroups ?? DEFAULT_MAX_GROUPS;
     this.usage = options.usage;
+    this.#allExclusive = options.allConsumersExclusive ?? false;
     this.lastActive = hooks.now();
   }
 
@@ -187,7 +191,7 @@ export class Queue implements MessageSource {
 
   /** Consumers with credit; only the chosen exclusive consumer while one exists. */
   #eligibleConsumers(): Consumer[] {
-    const exclusive = this.consumers.find((c) => c.info.exclusive);
+    const exclusive = this.#allExclusive ? this.consumers[0] : this.consumers.find((c) => c.info.exclusive);
     if (exclusive) return exclusive.hasCredit() ? [exclusive] : [];
     return this.consumers.filter((c) => c.hasCredit());
   }

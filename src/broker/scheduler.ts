@@ -21,6 +21,9 @@ export const SCHEDULER_STORE: Destination = { type: "queue", name: "ActiveMQ.Sch
 /** Properties of a stored job: when it runs next and how many runs are left. */
 const JOB_NEXT = "AMQ_SCHEDULER_JOB_NEXT";
 const JOB_REMAINING = "AMQ_SCHEDULER_JOB_REMAINING";
+const JOB_RUNS = "AMQ_SCHEDULER_JOB_RUNS";
+/** Whether the job's own message was persistent (every job is stored, as ActiveMQ's scheduler does). */
+const JOB_PERSISTENT = "AMQ_SCHEDULER_JOB_PERSISTENT";
 const SCHEDULING_PROPERTIES = [SCHEDULED_DELAY, SCHEDULED_PERIOD, SCHEDULED_REPEAT, SCHEDULED_CRON];
 
 export interface ScheduledJob {
@@ -119,13 +122,14 @@ export class Scheduler {
     for (const m of stored) {
       const next = Number(m.properties[JOB_NEXT] ?? this.#hooks.now());
       const remaining = Number(m.properties[JOB_REMAINING] ?? 0);
+      const runs = Number(m.properties[JOB_RUNS] ?? 0);
       const message: Message = {
         ...m,
+        persistent: m.properties[JOB_PERSISTENT] !== false,
         destination: m.originalDestination ?? m.destination,
         properties: { ...m.properties },
       };
-      delete message.properties[JOB_NEXT];
-      delete message.properties[JOB_REMAINING];
+      for (const p of [JOB_NEXT, JOB_REMAINING, JOB_RUNS, JOB_PERSISTENT]) delete message.properties[p];
       message.originalDestination = undefined;
       const cronValue = message.properties[SCHEDULED_CRON];
       this.#insert({
@@ -135,7 +139,7 @@ export class Scheduler {
         period: numberProperty(message, SCHEDULED_PERIOD),
         remaining,
         cron: typeof cronValue === "string" && cronValue.trim() !== "" ? cronValue.trim() : undefined,
-        runs: 0,
+        runs,
       });
     }
     this.#arm();
@@ -149,7 +153,7 @@ export class Scheduler {
     const i = this.#jobs.findIndex((j) => j.id === jobId);
     if (i < 0) return false;
     const [job] = this.#jobs.splice(i, 1);
-    if (job.message.persistent) this.#hooks.persist(job.id, undefined);
+    this.#hooks.persist(job.id, undefined);
     this.#arm();
     return true;
   }
@@ -178,7 +182,7 @@ export class Scheduler {
         job.remaining--;
         job.next += job.period;
       } else {
-        if (job.message.persistent) this.#hooks.persist(job.id, undefined);
+        this.#hooks.persist(job.id, undefined);
         continue;
       }
       this.#insert(job);
@@ -193,23 +197,31 @@ export class Scheduler {
     const properties: Message["properties"] = { ...m.properties, [SCHEDULED_JOB_ID]: job.id };
     for (const p of SCHEDULING_PROPERTIES) delete properties[p];
     const ttl = m.expiration > 0 ? m.expiration - m.timestamp : 0;
+    const repeating = job.cron !== undefined || job.period > 0;
     return {
       ...m,
-      // Each delivery of a repeating job is a message of its own.
-      messageId: job.runs === 1 ? m.messageId : `${m.messageId}:${job.runs}`,
+      // Each delivery of a repeating job is a message of its own (the run count survives restarts).
+      messageId: repeating ? `${m.messageId}:${job.runs}` : m.messageId,
       timestamp: now,
       expiration: ttl > 0 ? now + ttl : 0,
       properties,
     };
   }
 
+  /** Every job is kept in the store, whatever its message's delivery mode (as ActiveMQ's scheduler). */
   #persist(job: ScheduledJob): void {
-    if (!job.message.persistent) return;
     this.#hooks.persist(job.id, {
       ...job.message,
+      persistent: true,
       destination: SCHEDULER_STORE,
       originalDestination: job.message.destination,
-      properties: { ...job.message.properties, [JOB_NEXT]: job.next, [JOB_REMAINING]: job.remaining },
+      properties: {
+        ...job.message.properties,
+        [JOB_NEXT]: job.next,
+        [JOB_REMAINING]: job.remaining,
+        [JOB_RUNS]: job.runs,
+        [JOB_PERSISTENT]: job.message.persistent,
+      },
     });
   }
 

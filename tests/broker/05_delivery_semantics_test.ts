@@ -100,6 +100,8 @@ Deno.test("expiry: an expired persistent message goes to ActiveMQ.DLQ on dispatc
   clock.advance(2000);
   const sub = await conn.subscribe("queue://exp"); // dispatch finds both expired
   const dlq = await conn.subscribe("queue://ActiveMQ.DLQ");
+  const onArrival = await dlq.receive(1000);
+  assert.equal(onArrival?.text(), "p", "expired on arrival: dead-lettered without ever being queued");
   const dead = await dlq.receive(1000);
   assert.equal(dead?.text(), "persistent");
   assert.equal(dead?.message.expiration, 0);
