@@ -3,10 +3,13 @@
  * `deno compile` bundles every codec into the binary.
  */
 import type { TransportUri } from "../config/mod.ts";
+import { openWireProtocol } from "../protocol/openwire/mod.ts";
 import { stompProtocol } from "../protocol/stomp/mod.ts";
 import type { ProtocolHandler } from "./protocol.ts";
 
 const PROTOCOLS: Partial<Record<TransportUri["protocol"], ProtocolHandler>> = {
+  // tcp:// and nio:// (nio only changes Java's threading model).
+  openwire: openWireProtocol,
   stomp: stompProtocol,
 };
 
