@@ -396,10 +396,17 @@ export class BrokerService implements BrokerGateway {
 
   connect(info: ConnectionInfo, listener: ConnectionListener): Promise<BrokerSession> {
     if (this.#stopped) return Promise.reject(new BrokerError("illegal-state", "Broker is stopped"));
-    if (this.#connections.has(info.connectionId)) {
-      return Promise.reject(
-        new BrokerError("illegal-state", `Connection id '${info.connectionId}' is already in use`),
-      );
+    const previous = this.#connections.get(info.connectionId);
+    if (previous) {
+      // The same connection id again: a client reconnecting (failover) before the broker noticed its
+      // old socket die. The new connection takes over, as in ActiveMQ.
+      this.log.info(`Connection ${info.connectionId} reconnected; closing its previous instance`);
+      this.closeConnection(previous);
+      try {
+        previous.listener.closed("Connection taken over by a new connection with the same id");
+      } catch (err) {
+        this.log.error(`Closing connection ${info.connectionId} failed`, err);
+      }
     }
     if (info.clientId !== undefined) {
       const holder = this.#clientIds.get(info.clientId);
@@ -696,14 +703,19 @@ export class BrokerService implements BrokerGateway {
     sub.clear();
   }
 
-  removeConsumer(state: ConnectionState, consumerId: string): void {
+  removeConsumer(state: ConnectionState, consumerId: string, lastDeliveredMessageId?: string): void {
     const consumer = state.consumers.get(consumerId);
     if (!consumer) return; // already gone, e.g. a browser that finished
     state.consumers.delete(consumerId);
-    this.#closeConsumer(consumer);
+    this.#closeConsumer(consumer, lastDeliveredMessageId);
   }
 
-  #closeConsumer(consumer: Consumer): void {
+  /**
+   * `lastDeliveredMessageId`: the last message the application got; those
+   * delivered after it sat unseen in the client's prefetch and return without
+   * counting as redelivered.
+   */
+  #closeConsumer(consumer: Consumer, lastDeliveredMessageId?: string): void {
     consumer.closed = true;
     for (const t of consumer.pullTimers) clearTimeout(t);
     consumer.pullTimers.clear();
@@ -725,7 +737,11 @@ export class BrokerService implements BrokerGateway {
     // Unacknowledged messages go back, counted as redelivered. Those acked in
     // an open transaction stay with the transaction.
     const touched = new Set<{ dispatch(): void }>();
+    // Delivered in order: those up to the last the application got count as redelivered.
+    let counted = lastDeliveredMessageId === undefined || consumer.inflight.has(lastDeliveredMessageId);
     for (const [id, inflight] of [...consumer.inflight]) {
+      const seen = counted;
+      if (id === lastDeliveredMessageId) counted = false;
       if (inflight.transactionId !== undefined) continue;
       consumer.take(id);
       if (
@@ -735,7 +751,7 @@ export class BrokerService implements BrokerGateway {
         inflight.source.discard(inflight.entry);
         continue;
       }
-      inflight.source.redeliver(inflight.entry);
+      inflight.source.redeliver(inflight.entry, seen);
       touched.add(inflight.source);
     }
     for (const s of touched) s.dispatch();
@@ -1471,9 +1487,20 @@ export class BrokerService implements BrokerGateway {
 
   // ---- temporary destinations ------------------------------------------------
 
-  createTemporaryDestination(state: ConnectionState, type: "temp-queue" | "temp-topic"): Destination {
-    const d: Destination = { type, name: `${state.info.connectionId}:${++state.tempSeq}` };
+  createTemporaryDestination(
+    state: ConnectionState,
+    type: "temp-queue" | "temp-topic",
+    name?: string,
+  ): Destination {
+    const d: Destination = { type, name: name ?? `${state.info.connectionId}:${++state.tempSeq}` };
     const key = qualifiedName(d);
+    if (name !== undefined) {
+      const owner = this.#temporaries.get(key);
+      if (owner === state.info.connectionId) return d; // created before (e.g. replayed after failover)
+      if (owner !== undefined) {
+        throw new BrokerError("invalid-destination", `The temporary destination ${key} already exists`);
+      }
+    }
     this.#temporaries.set(key, state.info.connectionId);
     state.temporaries.add(key);
     this.#ensureDestination(d);
@@ -1641,8 +1668,10 @@ class Session implements BrokerSession {
   addConsumer(info: ConsumerInfo): Promise<void> {
     return this.#run(() => this.#broker.addConsumer(this.#state, info));
   }
-  removeConsumer(consumerId: string): Promise<void> {
-    return this.#run(() => this.#broker.removeConsumer(this.#state, consumerId));
+  removeConsumer(consumerId: string, options?: { lastDeliveredMessageId?: string }): Promise<void> {
+    return this.#run(() =>
+      this.#broker.removeConsumer(this.#state, consumerId, options?.lastDeliveredMessageId)
+    );
   }
   removeDurableSubscription(subscriptionName: string): Promise<void> {
     return this.#run(() => this.#broker.removeDurableSubscription(this.#state, subscriptionName));
@@ -1692,8 +1721,11 @@ class Session implements BrokerSession {
   pull(consumerId: string, timeoutMs: number): Promise<void> {
     return this.#run(() => this.#broker.pull(this.#state, consumerId, timeoutMs));
   }
-  createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination> {
-    return this.#run(() => this.#broker.createTemporaryDestination(this.#state, type));
+  createTemporaryDestination(
+    type: "temp-queue" | "temp-topic",
+    options?: { name?: string },
+  ): Promise<Destination> {
+    return this.#run(() => this.#broker.createTemporaryDestination(this.#state, type, options?.name));
   }
   deleteTemporaryDestination(destination: Destination): Promise<void> {
     return this.#run(() => this.#broker.deleteTemporaryDestination(this.#state, destination));

@@ -12,8 +12,8 @@ import type { ConnectionListener, ConsumerInfo } from "./types.ts";
 export interface MessageSource {
   /** The message is consumed for good. */
   acknowledge(entry: QueuedMessage): void;
-  /** The message returns to the source, counted as redelivered. */
-  redeliver(entry: QueuedMessage): void;
+  /** The message returns to the source, counted as redelivered unless `counted` is false. */
+  redeliver(entry: QueuedMessage, counted?: boolean): void;
   /** The message is dropped without being consumed (its subscription went away). */
   discard(entry: QueuedMessage): void;
   dispatch(): void;

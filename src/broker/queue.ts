@@ -104,8 +104,8 @@ export class Queue implements MessageSource {
     this.usage?.release(usageOf(entry.message));
   }
 
-  redeliver(entry: QueuedMessage): void {
-    entry.redeliveryCounter++;
+  redeliver(entry: QueuedMessage, counted = true): void {
+    if (counted) entry.redeliveryCounter++;
     this.pending.insertInOrder(entry);
   }
 

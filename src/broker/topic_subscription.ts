@@ -131,8 +131,8 @@ export class TopicSubscription implements MessageSource {
     this.usage?.release(usageOf(entry.message));
   }
 
-  redeliver(entry: QueuedMessage): void {
-    entry.redeliveryCounter++;
+  redeliver(entry: QueuedMessage, counted = true): void {
+    if (counted) entry.redeliveryCounter++;
     this.pending.insertInOrder(entry);
   }
 

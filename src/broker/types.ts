@@ -88,7 +88,12 @@ export interface ConnectionListener {
 export interface BrokerSession {
   readonly connectionId: string;
   addConsumer(info: ConsumerInfo): Promise<void>;
-  removeConsumer(consumerId: string): Promise<void>;
+  /**
+   * Closes a consumer; its unacknowledged messages return to their source as
+   * redelivered — except those delivered after `lastDeliveredMessageId`, which
+   * the application never saw (still in a client's prefetch buffer).
+   */
+  removeConsumer(consumerId: string, options?: { lastDeliveredMessageId?: string }): Promise<void>;
   removeDurableSubscription(subscriptionName: string): Promise<void>;
   send(message: Message, transactionId?: string): Promise<void>;
   ack(ack: AckInfo): Promise<void>;
@@ -113,7 +118,11 @@ export interface BrokerSession {
    * message comes.
    */
   pull(consumerId: string, timeoutMs: number): Promise<void>;
-  createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination>;
+  /** `name`: the client names it (OpenWire does); otherwise `<connectionId>:<n>`. */
+  createTemporaryDestination(
+    type: "temp-queue" | "temp-topic",
+    options?: { name?: string },
+  ): Promise<Destination>;
   deleteTemporaryDestination(destination: Destination): Promise<void>;
   close(): Promise<void>;
 }

@@ -28,7 +28,12 @@ export type SessionOp =
 
 /** Worker → core. */
 export type ConnectorToCore =
-  | { k: "connect"; id: number; info: ConnectionInfo }
+  /**
+   * `conn` names this connection on the bus from now on: unique per connect, so
+   * a client reconnecting with the same connection id (which takes over in the
+   * core) is never confused with its previous instance.
+   */
+  | { k: "connect"; id: number; conn: string; info: ConnectionInfo }
   | { k: "call"; id: number; conn: string; op: SessionOp; args: unknown[] }
   /** Delivered bytes a connection has written (or dropped): room in its dispatch window. */
   | { k: "written"; conn: string; bytes: number }

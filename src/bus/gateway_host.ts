@@ -27,7 +27,7 @@ interface DispatchWindow {
 
 const SESSION_OPS: Record<SessionOp, (s: BrokerSession, a: any[]) => Promise<unknown>> = {
   addConsumer: (s, a) => s.addConsumer(a[0]),
-  removeConsumer: (s, a) => s.removeConsumer(a[0]),
+  removeConsumer: (s, a) => s.removeConsumer(a[0], a[1]),
   removeDurableSubscription: (s, a) => s.removeDurableSubscription(a[0]),
   send: (s, a) => s.send(a[0], a[1]),
   ack: (s, a) => s.ack(a[0]),
@@ -38,7 +38,7 @@ const SESSION_OPS: Record<SessionOp, (s: BrokerSession, a: any[]) => Promise<unk
   recoverTransactions: (s) => s.recoverTransactions(),
   forgetTransaction: (s, a) => s.forgetTransaction(a[0]),
   pull: (s, a) => s.pull(a[0], a[1]),
-  createTemporaryDestination: (s, a) => s.createTemporaryDestination(a[0]),
+  createTemporaryDestination: (s, a) => s.createTemporaryDestination(a[0], a[1]),
   deleteTemporaryDestination: (s, a) => s.deleteTemporaryDestination(a[0]),
   close: (s) => s.close(),
 };
@@ -62,7 +62,7 @@ export class GatewayHost {
 
   handle(command: ConnectorToCore): boolean {
     if (command.k === "connect") {
-      const conn = command.info.connectionId;
+      const conn = command.conn;
       this.#gateway.connect(command.info, {
         deliver: (d) => this.#deliver(conn, d),
         browseEnd: (consumerId) => this.#port.post({ k: "browseEnd", conn, consumerId }),

@@ -28,21 +28,23 @@ export class RemoteGateway implements BrokerGateway {
   readonly #pending = new Map<number, Pending>();
   readonly #listeners = new Map<string, ConnectionListener>();
   #nextId = 1;
+  #connectSeq = 0;
 
   constructor(port: BatchingPort<ConnectorToCore>) {
     this.#port = port;
   }
 
   async connect(info: ConnectionInfo, listener: ConnectionListener): Promise<BrokerSession> {
-    this.#listeners.set(info.connectionId, listener);
+    const conn = `${info.connectionId}#${++this.#connectSeq}`;
+    this.#listeners.set(conn, listener);
     const id = this.#nextId++;
     try {
-      await this.#await(id, () => this.#port.post({ k: "connect", id, info }));
+      await this.#await(id, () => this.#port.post({ k: "connect", id, conn, info }));
     } catch (err) {
-      this.#listeners.delete(info.connectionId);
+      this.#listeners.delete(conn);
       throw err;
     }
-    return new RemoteSession(this, info.connectionId);
+    return new RemoteSession(this, conn, info.connectionId);
   }
 
   call(conn: string, op: SessionOp, args: unknown[], transfer?: Transferable): Promise<unknown> {
@@ -126,20 +128,24 @@ class RemoteSession implements BrokerSession {
   readonly #gateway: RemoteGateway;
   readonly connectionId: string;
 
-  constructor(gateway: RemoteGateway, connectionId: string) {
+  /** This connection's name on the bus. */
+  readonly #conn: string;
+
+  constructor(gateway: RemoteGateway, conn: string, connectionId: string) {
     this.#gateway = gateway;
+    this.#conn = conn;
     this.connectionId = connectionId;
   }
 
   #call<T>(op: SessionOp, args: unknown[], transfer?: Transferable): Promise<T> {
-    return this.#gateway.call(this.connectionId, op, args, transfer) as Promise<T>;
+    return this.#gateway.call(this.#conn, op, args, transfer) as Promise<T>;
   }
 
   addConsumer(info: ConsumerInfo): Promise<void> {
     return this.#call("addConsumer", [info]);
   }
-  removeConsumer(consumerId: string): Promise<void> {
-    return this.#call("removeConsumer", [consumerId]);
+  removeConsumer(consumerId: string, options?: { lastDeliveredMessageId?: string }): Promise<void> {
+    return this.#call("removeConsumer", [consumerId, options]);
   }
   removeDurableSubscription(subscriptionName: string): Promise<void> {
     return this.#call("removeDurableSubscription", [subscriptionName]);
@@ -172,8 +178,11 @@ class RemoteSession implements BrokerSession {
   rollbackTransaction(transactionId: string): Promise<void> {
     return this.#call("rollbackTransaction", [transactionId]);
   }
-  createTemporaryDestination(type: "temp-queue" | "temp-topic"): Promise<Destination> {
-    return this.#call("createTemporaryDestination", [type]);
+  createTemporaryDestination(
+    type: "temp-queue" | "temp-topic",
+    options?: { name?: string },
+  ): Promise<Destination> {
+    return this.#call("createTemporaryDestination", [type, options]);
   }
   deleteTemporaryDestination(destination: Destination): Promise<void> {
     return this.#call("deleteTemporaryDestination", [destination]);
@@ -182,7 +191,7 @@ class RemoteSession implements BrokerSession {
     try {
       await this.#call("close", []);
     } finally {
-      this.#gateway.forget(this.connectionId);
+      this.#gateway.forget(this.#conn);
     }
   }
 }

@@ -21,7 +21,7 @@ self.onmessage = (event: MessageEvent<CoreToConnector[]>) => {
     if (command.k === "init") {
       setLogLevel(command.logLevel);
       configureProcessMemoryPressure(command.rssBudget);
-      serveConnector(gateway, command.connector, command.connectorIndex).then(
+      serveConnector(gateway, command.connector, command.connectorIndex, command.brokerName).then(
         (served) => {
           stop = served.stop;
           port.post({ k: "listening", hostname: served.hostname, port: served.port });

@@ -21,6 +21,7 @@ export function serveConnector(
   gateway: BrokerGateway,
   connector: TransportConnectorConfig,
   connectorIndex: number,
+  brokerName?: string,
 ): Promise<ServedConnector> {
   const log = logger(connector.name);
   const protocol = protocolFor(connector.uri.protocol);
@@ -89,6 +90,7 @@ export function serveConnector(
         remoteAddress,
         log: log.child(connectionId),
         stopping,
+        brokerName,
       }).catch((err) => log.error(`Connection ${connectionId} failed`, err))
         .finally(() => active.delete(done));
       active.add(done);

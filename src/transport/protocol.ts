@@ -20,6 +20,8 @@ export interface ConnectionContext {
   log: Logger;
   /** Resolves when the connector is stopping; handlers close their connection. */
   stopping: Promise<void>;
+  /** The broker's name (OpenWire BrokerInfo announces it). */
+  brokerName?: string;
 }
 
 export interface ProtocolHandler {

@@ -120,3 +120,87 @@ Deno.test("acks: DELIVERED frees prefetch credit without consuming; EXPIRED dead
   const back = [(await again.receive(1000))?.text(), (await again.receive(1000))?.text()];
   assert.deepEqual(back, ["0", "2"], "delivered-but-unconsumed messages come back when the consumer goes");
 });
+
+Deno.test("connections: the same connection id again takes over the previous connection", async () => {
+  await using broker = await startVmBroker();
+  const closed: string[] = [];
+  const listener = (name: string) => ({
+    deliver: () => {},
+    browseEnd: () => {},
+    closed: () => closed.push(name),
+  });
+  const first = await broker.service.connect(
+    { connectionId: "ID:same", clientId: "c", connector: "test" },
+    listener("first"),
+  );
+  await first.addConsumer({ consumerId: "x", destination: { type: "queue", name: "q" }, ackMode: "auto" });
+  const second = await broker.service.connect(
+    { connectionId: "ID:same", clientId: "c", connector: "test" },
+    listener("second"),
+  );
+  assert.deepEqual(closed, ["first"]);
+  await assert.rejects(first.send(storeMessage("q")), /already closed/);
+  await second.close();
+});
+
+Deno.test("consumers: messages after lastDeliveredMessageId return without counting as redelivered", async () => {
+  await using broker = await startVmBroker();
+  await using producer = await broker.connect();
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push(await producer.send("queue://prefetched", String(i)));
+  const session = await broker.service.connect({ connectionId: "ID:pf", connector: "test" }, {
+    deliver: () => {},
+    browseEnd: () => {},
+    closed: () => {},
+  });
+  await session.addConsumer({
+    consumerId: "c",
+    destination: { type: "queue", name: "prefetched" },
+    ackMode: "client",
+  });
+  await session.removeConsumer("c", { lastDeliveredMessageId: ids[0] }); // the application saw only the first
+  const sub = await producer.subscribe("queue://prefetched");
+  const counters = [];
+  for (let i = 0; i < 3; i++) counters.push((await sub.receive(1000))!.message.redeliveryCounter);
+  assert.deepEqual(counters, [1, 0, 0]);
+  await session.close();
+});
+
+Deno.test("temporary destinations: a client may name its own, once", async () => {
+  await using broker = await startVmBroker();
+  const a = await broker.service.connect({ connectionId: "ID:a", connector: "test" }, {
+    deliver: () => {},
+    browseEnd: () => {},
+    closed: () => {},
+  });
+  const b = await broker.service.connect({ connectionId: "ID:b", connector: "test" }, {
+    deliver: () => {},
+    browseEnd: () => {},
+    closed: () => {},
+  });
+  const d = await a.createTemporaryDestination("temp-queue", { name: "ID:a:7" });
+  assert.deepEqual(d, { type: "temp-queue", name: "ID:a:7" });
+  assert.deepEqual(
+    await a.createTemporaryDestination("temp-queue", { name: "ID:a:7" }),
+    d,
+    "idempotent for its owner",
+  );
+  await assert.rejects(b.createTemporaryDestination("temp-queue", { name: "ID:a:7" }), /already exists/);
+  await a.close();
+  await b.close();
+});
+
+function storeMessage(queue: string) {
+  return {
+    messageId: `ID:test:1:1:${crypto.randomUUID()}`,
+    destination: { type: "queue" as const, name: queue },
+    priority: 4,
+    expiration: 0,
+    timestamp: Date.now(),
+    persistent: false,
+    redeliveryCounter: 0,
+    properties: {},
+    bodyKind: "text" as const,
+    body: new TextEncoder().encode("x"),
+  };
+}

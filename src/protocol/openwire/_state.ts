@@ -16,7 +16,15 @@ export interface ConsumerState {
   sessionKey: string;
   /** Browsers are not consumers in the core: their acks and removal stay here. */
   browser: boolean;
+  /**
+   * Recent dispatches, brokerSequenceId → message id, so a RemoveInfo's
+   * lastDeliveredSequenceId names the last message the application saw.
+   */
+  dispatched: Map<number, string>;
 }
+
+/** Dispatches remembered per consumer (more than any prefetch in flight). */
+export const MAX_REMEMBERED_DISPATCHES = 65536;
 
 export interface ProducerState {
   id: ProducerId;

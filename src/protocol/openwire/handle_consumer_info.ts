@@ -47,6 +47,7 @@ export function handleConsumerInfo(c: HandlerContext, info: ConsumerInfo): void 
     key,
     sessionKey: `${id.connectionId}:${id.sessionId}`,
     browser: info.browser,
+    dispatched: new Map(),
   });
   const added = session.addConsumer(consumer);
   added.catch(() => {

@@ -60,7 +60,9 @@ export function handleMessageAck(c: HandlerContext, ack: MessageAck): void {
     default:
       throw new BrokerError("protocol", `Unknown MessageAck type ${ack.ackType}`);
   }
-  if (ack.transactionId !== null && (info.kind === "standard" || info.kind === "individual") && !bookkeeping) {
+  if (
+    ack.transactionId !== null && (info.kind === "standard" || info.kind === "individual") && !bookkeeping
+  ) {
     info.transactionId = transactionKey(ack.transactionId);
     const tx = c.state.transactions.get(info.transactionId);
     if (tx !== undefined) {

@@ -3,8 +3,9 @@
  * producers), a producer, or the whole connection (temporary destinations, client id and
  * open transactions go with it in the core).
  *
- * The consumer's `lastDeliveredSequenceId` is not passed on: the core counts every
- * unacknowledged message of a closed consumer as redelivered.
+ * A consumer's `lastDeliveredSequenceId` names the last message its application got;
+ * the core counts only messages up to it as redelivered (later ones sat unseen in the
+ * client's prefetch buffer).
  *
  * @module
  */
@@ -33,7 +34,7 @@ export function handleRemoveInfo(c: HandlerContext, info: RemoveInfo): Promise<v
       return;
     }
     case 122:
-      c.answer(info, removeConsumer(c, objectId));
+      c.answer(info, removeConsumer(c, objectId, info.lastDeliveredSequenceId));
       return;
     case 123:
       c.state.producers.delete(formatProducerId(objectId));
@@ -44,14 +45,21 @@ export function handleRemoveInfo(c: HandlerContext, info: RemoveInfo): Promise<v
   }
 }
 
-export function removeConsumer(c: HandlerContext, id: ConsumerId): Promise<void> {
+export function removeConsumer(
+  c: HandlerContext,
+  id: ConsumerId,
+  lastDeliveredSequenceId = 0,
+): Promise<void> {
   const key = formatConsumerId(id);
   const consumer = c.state.consumers.get(key);
+  const lastDeliveredMessageId = lastDeliveredSequenceId > 0
+    ? consumer?.dispatched.get(lastDeliveredSequenceId)
+    : undefined;
   c.state.consumers.delete(key);
   // Acks held for a transaction would find no consumer at commit.
   for (const tx of c.state.transactions.values()) tx.acks = tx.acks.filter((a) => a.consumerId !== key);
   if (consumer === undefined || consumer.browser) return Promise.resolve();
-  return c.session().removeConsumer(key);
+  return c.session().removeConsumer(key, { lastDeliveredMessageId });
 }
 
 /** Awaited by the read loop: nothing of the connection may follow its removal. */

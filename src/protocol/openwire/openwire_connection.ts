@@ -30,7 +30,7 @@ import { DEFAULT_MAX_INFLATED_SIZE } from "./_message_body.ts";
 import { describe, typeName } from "./_describe.ts";
 import type { HandlerContext } from "./_handler_context.ts";
 import { InactivityMonitor } from "./_inactivity_monitor.ts";
-import { ConnectionState } from "./_state.ts";
+import { ConnectionState, MAX_REMEMBERED_DISPATCHES } from "./_state.ts";
 import { type ConnectorOptions, connectorOptions } from "./_connector_options.ts";
 import { createCommand } from "./create_command.ts";
 import { brokerInfo } from "./send_broker_info.ts";
@@ -92,7 +92,7 @@ export class OpenWireConnection implements HandlerContext {
     this.#options = connectorOptions(transport.connector.uri);
     this.#trace = transport.connector.uri.trace;
     // The connection context does not carry the broker's name yet; use it once it does.
-    this.brokerName = (transport as ConnectionContext & { brokerName?: string }).brokerName ?? "localhost";
+    this.brokerName = transport.brokerName ?? "localhost";
     this.#writer = new FrameWriter(stream, (err) => this.#abort(`write failed: ${err}`));
     this.#reader = new OpenWireReader({ maxFrameSize: this.#options.maxFrameSize });
     this.#ours = createWireFormatInfo(this.#options.wireFormat);
@@ -388,7 +388,12 @@ export class OpenWireConnection implements HandlerContext {
     if (consumer === undefined) return delivery.written?.();
     let dispatch: DataStructure;
     try {
-      dispatch = messageDispatch(consumer.id, delivery.message, ++this.state.dispatchSequence, Date.now());
+      const sequence = ++this.state.dispatchSequence;
+      dispatch = messageDispatch(consumer.id, delivery.message, sequence, Date.now());
+      consumer.dispatched.set(sequence, delivery.message.messageId);
+      if (consumer.dispatched.size > MAX_REMEMBERED_DISPATCHES) {
+        consumer.dispatched.delete(consumer.dispatched.keys().next().value!);
+      }
     } catch (err) {
       this.log.error(`Cannot dispatch message ${delivery.message.messageId}`, err);
       return delivery.written?.();
