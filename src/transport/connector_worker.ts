@@ -10,6 +10,7 @@ import { RemoteGateway } from "../bus/remote_gateway.ts";
 import { setLogLevel } from "../log.ts";
 import { configureProcessMemoryPressure } from "../runtime/process_memory.ts";
 import { serveConnector } from "./listener.ts";
+import { serveWebSocketConnector } from "./ws_listener.ts";
 
 const port = new BatchingPort<ConnectorToCore>(self as unknown as PostTarget);
 const gateway = new RemoteGateway(port);
@@ -21,7 +22,8 @@ self.onmessage = (event: MessageEvent<CoreToConnector[]>) => {
     if (command.k === "init") {
       setLogLevel(command.logLevel);
       configureProcessMemoryPressure(command.rssBudget);
-      serveConnector(gateway, command.connector, command.connectorIndex, command.brokerName).then(
+      const serve = command.connector.uri.protocol === "ws" ? serveWebSocketConnector : serveConnector;
+      serve(gateway, command.connector, command.connectorIndex, command.brokerName).then(
         (served) => {
           stop = served.stop;
           port.post({ k: "listening", hostname: served.hostname, port: served.port });
