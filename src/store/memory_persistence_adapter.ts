@@ -21,6 +21,8 @@ import {
 
 interface StoredTopicMessage {
   message: Message;
+  /** Store order across topics (a wildcard subscription's backlog spans several). */
+  seq: number;
   /** Subscriptions that still need it. */
   holders: Set<string>;
 }
@@ -35,6 +37,7 @@ export class MemoryPersistenceAdapter implements PersistenceAdapter {
   readonly #subscriptions = new Map<string, StoredSubscription>();
   readonly #prepared = new Map<string, { xid: XaTransactionId; operations: StoreOperation[] }>();
   #started = false;
+  #seq = 0;
 
   start(): Promise<RecoveredState> {
     this.#started = true;
@@ -49,11 +52,13 @@ export class MemoryPersistenceAdapter implements PersistenceAdapter {
       });
     }
     for (const [key, sub] of this.#subscriptions) {
-      const topic = this.#topics.get(qualifiedName(sub.destination));
-      const pending = topic
-        ? [...topic.messages.values()].filter((s) => s.holders.has(key)).map((s) => s.message.messageId)
-        : [];
-      state.subscriptions.push({ ...sub, pending });
+      // A wildcard subscription holds messages of every topic it matched, not only one named like it.
+      const held: StoredTopicMessage[] = [];
+      for (const topic of this.#topics.values()) {
+        for (const stored of topic.messages.values()) if (stored.holders.has(key)) held.push(stored);
+      }
+      held.sort((a, b) => a.seq - b.seq);
+      state.subscriptions.push({ ...sub, pending: held.map((h) => h.message.messageId) });
     }
     for (const p of this.#prepared.values()) {
       state.prepared.push({ xid: p.xid, operations: [...p.operations] });
@@ -124,7 +129,7 @@ export class MemoryPersistenceAdapter implements PersistenceAdapter {
         if (holders.size === 0) return; // no durable subscription wants it
         let t = this.#topics.get(key);
         if (!t) this.#topics.set(key, t = { destination: op.destination, messages: new Map() });
-        t.messages.set(op.message.messageId, { message: op.message, holders });
+        t.messages.set(op.message.messageId, { message: op.message, holders, seq: ++this.#seq });
         return;
       }
       case "remove":
@@ -155,14 +160,12 @@ export class MemoryPersistenceAdapter implements PersistenceAdapter {
 
   #unsubscribe(sub: DurableSubscriptionKey): void {
     const key = subscriptionKeyString(sub);
-    const stored = this.#subscriptions.get(key);
-    this.#subscriptions.delete(key);
-    if (!stored) return;
-    const t = this.#topics.get(qualifiedName(stored.destination));
-    if (!t) return;
-    for (const [id, s] of t.messages) {
-      s.holders.delete(key);
-      if (s.holders.size === 0) t.messages.delete(id);
+    if (!this.#subscriptions.delete(key)) return;
+    for (const t of this.#topics.values()) {
+      for (const [id, stored] of t.messages) {
+        stored.holders.delete(key);
+        if (stored.holders.size === 0) t.messages.delete(id);
+      }
     }
   }
 }

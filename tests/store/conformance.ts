@@ -181,6 +181,30 @@ export function storeConformance(name: string, makeFixture: () => Promise<StoreF
     }
   });
 
+  test("a wildcard durable subscription keeps its backlog from every matching topic", async (fixture) => {
+    const store = fixture.open();
+    await store.start();
+    const pattern: Destination = { type: "topic", name: "prices.>" };
+    const eu: Destination = { type: "topic", name: "prices.eu" };
+    const us: Destination = { type: "topic", name: "prices.us" };
+    await store.write([{ op: "subscribe", subscription: { ...SUB_A, destination: pattern } }]);
+    const m1 = storeMessage(eu, "eu-1");
+    const m2 = storeMessage(us, "us-1");
+    const m3 = storeMessage(eu, "eu-2");
+    for (const [d, m] of [[eu, m1], [us, m2], [eu, m3]] as const) {
+      await store.write([{ op: "add", destination: d, message: m, subscriptions: [SUB_A] }]);
+    }
+    const { store: again, state } = await restart(fixture, store);
+    try {
+      // Every message, in order within each topic (JMS orders per destination, not across them).
+      const pending = state.subscriptions[0].pending;
+      assert.deepEqual([...pending].sort(), [m1.messageId, m2.messageId, m3.messageId].sort());
+      assert.ok(pending.indexOf(m1.messageId) < pending.indexOf(m3.messageId));
+    } finally {
+      await again.stop();
+    }
+  });
+
   test("a topic message that no durable subscription needs is not kept", async (fixture) => {
     const store = fixture.open();
     await store.start();
