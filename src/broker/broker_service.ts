@@ -23,6 +23,7 @@ import { Queue } from "./queue.ts";
 import { MemoryUsage } from "./memory_usage.ts";
 import { CompositeDestination, DEFAULT_VIRTUAL_TOPIC, VirtualTopic } from "./virtual_destinations.ts";
 import { RedeliveryPlugin } from "./redelivery.ts";
+import type { TempStore } from "./temp_store.ts";
 import {
   isScheduled,
   SCHEDULED_JOB_ID,
@@ -114,6 +115,7 @@ export class BrokerService implements BrokerGateway {
   readonly #temporaries = new Map<string, string>();
   readonly #hooks: SubscriptionHooks;
   readonly #store: PersistenceAdapter | undefined;
+  readonly #tempStore: TempStore | undefined;
   /** Store operations produced by the call in progress; written as one batch when it returns. */
   #ops: StoreOperation[] = [];
   #collecting = false;
@@ -147,11 +149,15 @@ export class BrokerService implements BrokerGateway {
   /** Sends held by producer flow control since start. */
   blockedSends = 0;
 
-  constructor(config: BrokerConfig, options: { now?: () => number; store?: PersistenceAdapter } = {}) {
+  constructor(
+    config: BrokerConfig,
+    options: { now?: () => number; store?: PersistenceAdapter; tempStore?: TempStore } = {},
+  ) {
     this.config = config;
     this.log = logger("broker");
     this.policies = new PolicyMap(config.policyEntries, config.defaultPolicy);
     this.#store = options.store;
+    this.#tempStore = options.tempStore;
     this.systemUsage = new MemoryUsage("memoryUsage", systemMemoryLimit(config));
     this.#virtualTopics = config.useVirtualTopics
       ? (config.virtualTopics ?? [DEFAULT_VIRTUAL_TOPIC]).map((v) => new VirtualTopic(v))
@@ -923,6 +929,7 @@ export class BrokerService implements BrokerGateway {
       q = new Queue(d, this.#hooks, {
         prioritized: this.policies.entryFor(d)?.prioritizedMessages ?? false,
         allConsumersExclusive: this.policies.entryFor(d)?.allConsumersExclusiveByDefault ?? false,
+        spillTo: (this.policies.entryFor(d)?.producerFlowControl ?? true) ? undefined : this.#tempStore,
         usage: this.#usageFor(d),
       });
       this.#queues.set(key, q);

@@ -8,6 +8,7 @@ import { isExpired, type Message } from "../message/message.ts";
 import type { Consumer, MessageSource } from "./consumer.ts";
 import { type MemoryUsage, usageOf } from "./memory_usage.ts";
 import { ReentrantRunner } from "./reentrant_runner.ts";
+import type { TempStore } from "./temp_store.ts";
 import {
   type ListNode,
   MessageList,
@@ -33,7 +34,15 @@ export interface QueueOptions {
   usage?: MemoryUsage;
   /** `allConsumersExclusiveByDefault`: every consumer is exclusive. */
   allConsumersExclusive?: boolean;
+  /**
+   * Producer flow control is off for this queue: once its memory is full,
+   * non-persistent bodies go here instead of memory.
+   */
+  spillTo?: TempStore;
 }
+
+/** Bodies smaller than this stay in memory (spilling them would save next to nothing). */
+const SPILL_FROM = 1024;
 
 const DEFAULT_MAX_GROUPS = 1024;
 
@@ -47,6 +56,7 @@ export class Queue implements MessageSource {
   readonly #maxGroups: number;
   readonly usage: MemoryUsage | undefined;
   readonly #allExclusive: boolean;
+  readonly #spillTo: TempStore | undefined;
   #seq = 0;
   #roundRobin = 0;
   /** Last time (broker clock) the queue had a consumer or a message; for gcInactiveDestinations. */
@@ -60,6 +70,7 @@ export class Queue implements MessageSource {
     this.#maxGroups = options.maxGroups ?? DEFAULT_MAX_GROUPS;
     this.usage = options.usage;
     this.#allExclusive = options.allConsumersExclusive ?? false;
+    this.#spillTo = options.spillTo;
     this.lastActive = hooks.now();
   }
 
@@ -69,8 +80,32 @@ export class Queue implements MessageSource {
   }
 
   enqueue(message: Message): void {
-    this.restore(message);
+    this.restore(this.#maybeSpill(message));
     this.dispatch();
+  }
+
+  /** Over the memory limit without flow control: a non-persistent body moves to temporary storage. */
+  #maybeSpill(message: Message): Message {
+    const temp = this.#spillTo;
+    if (!temp || message.persistent || !message.body || message.body.byteLength < SPILL_FROM) return message;
+    if (!this.usage?.full) return message;
+    if (temp.limit !== undefined && temp.used + message.body.byteLength > temp.limit) return message;
+    return { ...message, body: null, spilled: temp.write(message.body) };
+  }
+
+  /** The message with its body back in memory (the body now counts against memory again). */
+  #load(entry: QueuedMessage): void {
+    const spilled = entry.message.spilled;
+    if (!spilled || !this.#spillTo) return;
+    const before = usageOf(entry.message);
+    entry.message = { ...entry.message, body: this.#spillTo.read(spilled), spilled: undefined };
+    this.#spillTo.release(spilled);
+    this.usage?.add(usageOf(entry.message) - before);
+  }
+
+  /** Frees the temporary storage of a message that goes away while still spilled. */
+  #unspill(entry: QueuedMessage): void {
+    if (entry.message.spilled) this.#spillTo?.release(entry.message.spilled);
   }
 
   /** Puts a recovered message back without dispatching (consumers come later). */
@@ -96,11 +131,13 @@ export class Queue implements MessageSource {
   }
 
   acknowledge(entry: QueuedMessage): void {
+    this.#unspill(entry);
     this.usage?.release(usageOf(entry.message));
     this.#hooks.removed(this.destination, entry.message);
   }
 
   discard(entry: QueuedMessage): void {
+    this.#unspill(entry);
     this.usage?.release(usageOf(entry.message));
   }
 
@@ -124,7 +161,13 @@ export class Queue implements MessageSource {
   browse(): Message[] {
     const now = this.#hooks.now();
     const out: Message[] = [];
-    for (const e of this.pending.values()) if (!isExpired(e.message, now)) out.push(e.message);
+    for (const e of this.pending.values()) {
+      if (isExpired(e.message, now)) continue;
+      const m = e.message;
+      out.push(
+        m.spilled && this.#spillTo ? { ...m, body: this.#spillTo.read(m.spilled), spilled: undefined } : m,
+      );
+    }
     return out;
   }
 
@@ -180,6 +223,7 @@ export class Queue implements MessageSource {
           : this.#chooseForGroup(groupId, eligible, message);
         if (consumer) {
           this.pending.remove(node);
+          this.#load(entry);
           const first = groupId !== undefined && !this.#groups.has(groupId);
           if (groupId !== undefined) this.#assignGroup(groupId, consumer, entry.message);
           consumer.deliver(entry, this, first);

@@ -40,6 +40,12 @@ export interface Message {
   redeliveryCounter: number;
   groupId?: string;
   groupSeq?: number;
+  /**
+   * Core only: the body of a pending non-persistent message was moved to
+   * temporary storage (memory full, producer flow control off); it is read
+   * back before the message is dispatched or browsed.
+   */
+  spilled?: { offset: number; length: number };
   /** Set on the delivery that assigned its group to the receiving consumer (JMSXGroupFirstForConsumer). */
   groupFirstForConsumer?: boolean;
   userId?: string;

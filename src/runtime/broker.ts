@@ -10,6 +10,7 @@ import { isProtocolAvailable } from "../transport/protocols.ts";
 import { VmConnection, type VmConnectionOptions } from "../vm/vm_client.ts";
 import { RUNTIME_ALLOWANCE } from "../memory_pressure.ts";
 import { configureProcessMemoryPressure } from "./process_memory.ts";
+import { FileTempStore } from "../store/temp_file_store.ts";
 import { createPersistenceAdapter, type PersistenceAdapter } from "../store/mod.ts";
 
 export interface BrokerStartOptions {
@@ -33,6 +34,7 @@ export class Broker implements AsyncDisposable {
   readonly connectors: readonly ConnectorHandle[];
   readonly warnings: readonly ConfigWarning[];
   readonly store: PersistenceAdapter;
+  readonly #tempStore: FileTempStore;
   #stopped = false;
 
   private constructor(
@@ -41,7 +43,9 @@ export class Broker implements AsyncDisposable {
     connectors: ConnectorHandle[],
     warnings: ConfigWarning[],
     store: PersistenceAdapter,
+    tempStore: FileTempStore,
   ) {
+    this.#tempStore = tempStore;
     this.config = config;
     this.service = service;
     this.connectors = connectors;
@@ -80,7 +84,9 @@ export class Broker implements AsyncDisposable {
     }
     const store = options.store ?? createPersistenceAdapter(config);
     const recovered = await store.start({ signal: options.signal });
-    const service = new BrokerService(config, { store, now: options.now });
+    // Non-persistent overflow of destinations without producer flow control (opened on first use).
+    const tempStore = new FileTempStore(`${config.dataDirectory}/tmp_storage`, config.systemUsage.tempLimit);
+    const service = new BrokerService(config, { store, now: options.now, tempStore });
     // Dead message bodies are collected early once the process is past what its memoryUsage allows for.
     const rssBudget = service.systemUsage.limit + RUNTIME_ALLOWANCE;
     configureProcessMemoryPressure(rssBudget);
@@ -119,7 +125,7 @@ export class Broker implements AsyncDisposable {
       log.info(`Listening for connections at: ${c.config.uri.scheme}://${c.config.uri.host}:${c.port}`);
     }
     log.info(`Broker ${config.brokerName} started`);
-    return new Broker(config, service, connectors, warnings, store);
+    return new Broker(config, service, connectors, warnings, store, tempStore);
   }
 
   /** The connector with this name, e.g. `stomp`. */
@@ -147,6 +153,7 @@ export class Broker implements AsyncDisposable {
     await Promise.allSettled(this.connectors.map((c) => c.stop()));
     await this.service.stop();
     await this.store.stop();
+    this.#tempStore.close();
     log.info(`Broker ${this.config.brokerName} stopped`);
   }
 

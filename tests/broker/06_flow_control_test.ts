@@ -102,3 +102,49 @@ Deno.test("slow consumers: a non-durable topic subscriber keeps at most pendingM
   assert.equal(await slow.receive(50), null);
   assert.equal(broker.service.systemUsage.used, 0, "discarded messages no longer count");
 });
+
+Deno.test("temp storage: without flow control, non-persistent overflow spills to disk and comes back intact", async () => {
+  const dataDirectory = await Deno.makeTempDir({ prefix: "amq-tmp-" });
+  try {
+    await using broker = await startVmBroker({
+      dataDirectory,
+      policyEntries: [policy({ memoryLimit: 64 * 1024, producerFlowControl: false })],
+    });
+    await using conn = await broker.connect();
+    const body = (i: number) => new Uint8Array(16 * 1024).fill(i);
+    for (let i = 0; i < 40; i++) await conn.send("queue://spill", body(i), { persistent: false });
+    assert.equal(broker.service.queueSize("spill"), 40, "nothing refused, nothing dropped");
+    // 40 x 16 KiB in memory would be 640 KiB; spilled ones only count their headers (1 KiB minimum).
+    assert.ok(
+      broker.service.systemUsage.used < 128 * 1024,
+      `memory used: ${broker.service.systemUsage.used}`,
+    );
+    const browsed = await conn.browse("queue://spill");
+    assert.deepEqual(browsed[39].body, body(39), "browsing reads spilled bodies back");
+    const sub = await conn.subscribe("queue://spill");
+    for (let i = 0; i < 40; i++) {
+      const m = await sub.receive(1000);
+      assert.deepEqual(m?.message.body, body(i), `message ${i} intact and in order`);
+    }
+    assert.equal(broker.service.systemUsage.used, 0);
+  } finally {
+    await Deno.remove(dataDirectory, { recursive: true });
+  }
+});
+
+Deno.test("temp storage: persistent messages are never spilled (they are in the store already)", async () => {
+  const dataDirectory = await Deno.makeTempDir({ prefix: "amq-tmp-" });
+  try {
+    await using broker = await startVmBroker({
+      dataDirectory,
+      policyEntries: [policy({ memoryLimit: 16 * 1024, producerFlowControl: false })],
+    });
+    await using conn = await broker.connect();
+    for (let i = 0; i < 4; i++) {
+      await conn.send("queue://kept", new Uint8Array(8 * 1024), { persistent: true });
+    }
+    assert.ok(broker.service.systemUsage.used >= 4 * 8 * 1024, "all four bodies are in memory");
+  } finally {
+    await Deno.remove(dataDirectory, { recursive: true });
+  }
+});
