@@ -4,10 +4,23 @@
  * marks the inbox closed; tests take items (optionally matching), wait for the
  * close, or collect whatever arrives in a short window.
  */
+export interface InboxNames {
+  /** Ends "Connection closed while waiting for …", e.g. "a frame". */
+  awaited: string;
+  /** Fills "No … within N ms", e.g. "frame". */
+  missing: string;
+}
+
 export class Inbox<T> {
   readonly #items: T[] = [];
+  readonly #names: InboxNames;
   #waiters: (() => void)[] = [];
   #closed = false;
+
+  /** `names` words the errors of `take`, so each client keeps the wording its tests know. */
+  constructor(names: InboxNames = { awaited: "an item", missing: "item" }) {
+    this.#names = names;
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -29,14 +42,14 @@ export class Inbox<T> {
   }
 
   /** The first item that matches (others stay); fails after `timeoutMs` or when the connection closes. */
-  async take(match: (item: T) => boolean = () => true, timeoutMs = 5000, what = "an item"): Promise<T> {
+  async take(match: (item: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.#items.findIndex(match);
       if (i >= 0) return this.#items.splice(i, 1)[0];
-      if (this.#closed) throw new Error(`Connection closed while waiting for ${what}`);
+      if (this.#closed) throw new Error(`Connection closed while waiting for ${this.#names.awaited}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No ${what} within ${timeoutMs} ms`);
+      if (left <= 0) throw new Error(`No ${this.#names.missing} within ${timeoutMs} ms`);
       await this.wait(left);
     }
   }

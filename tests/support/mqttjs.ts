@@ -6,6 +6,7 @@
 // Pinned exactly: the 5.x client the tests were written against.
 import mqtt from "npm:mqtt@5.16.0";
 import type { IClientOptions, IPublishPacket, MqttClient } from "npm:mqtt@5.16.0";
+import { Inbox as Queue } from "./inbox.ts";
 
 export { mqtt };
 export type { IClientOptions, IPublishPacket, MqttClient };
@@ -19,8 +20,8 @@ export interface Received {
 
 /** Messages a client receives, in order, with bounded waits. */
 export class Inbox {
-  readonly #messages: Received[] = [];
-  #waiters: (() => void)[] = [];
+  // Never closed (the client's close is not watched here), so waits end only by timing out.
+  readonly #messages = new Queue<Received>({ awaited: "a message", missing: "message" });
 
   constructor(client: MqttClient) {
     client.on("message", (topic, payload, packet) => {
@@ -30,46 +31,17 @@ export class Inbox {
         text: new TextDecoder().decode(payload),
         packet,
       });
-      const w = this.#waiters;
-      this.#waiters = [];
-      for (const f of w) f();
     });
   }
 
   /** The next message; fails after `timeoutMs`. */
-  async next(timeoutMs = 5000): Promise<Received> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#messages.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No message within ${timeoutMs} ms`);
-      await this.#wait(left);
-    }
-    return this.#messages.shift()!;
+  next(timeoutMs = 5000): Promise<Received> {
+    return this.#messages.take(undefined, timeoutMs);
   }
 
   /** Messages that arrive within `ms` (for asserting that nothing (more) comes). */
-  async collectFor(ms: number): Promise<Received[]> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      await this.#wait(left);
-    }
-    return this.#messages.splice(0);
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve();
-      }, ms);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      this.#waiters.push(done);
-    });
+  collectFor(ms: number): Promise<Received[]> {
+    return this.#messages.collectFor(ms);
   }
 }
 

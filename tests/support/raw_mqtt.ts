@@ -12,6 +12,7 @@ import {
   MqttParser,
   type MqttVersion,
 } from "../../src/protocol/mqtt/codec.ts";
+import { Inbox } from "./inbox.ts";
 
 /** The packet type whose `type` may be `T` (PUBACK, PUBREC, PUBREL and PUBCOMP share one). */
 export type PacketOf<T extends MqttPacket["type"]> = MqttPacket extends infer P
@@ -22,13 +23,11 @@ export class RawMqtt implements AsyncDisposable {
   readonly conn: ByteStream;
   readonly version: MqttVersion;
   readonly #parser: MqttParser;
-  readonly #packets: MqttPacket[] = [];
+  readonly #inbox = new Inbox<MqttPacket>({ awaited: "a packet", missing: "packet" });
   /** Set when the bytes from the broker did not parse. */
   parseError: string | undefined;
   /** Every byte received, for asserting exact bytes. */
   received: number[] = [];
-  #waiters: (() => void)[] = [];
-  #closed = false;
   readonly #reading: Promise<void>;
 
   private constructor(conn: ByteStream, version: MqttVersion) {
@@ -68,7 +67,7 @@ export class RawMqtt implements AsyncDisposable {
   connack: MqttConnack | undefined;
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#inbox.closed;
   }
 
   async #read(): Promise<void> {
@@ -79,20 +78,12 @@ export class RawMqtt implements AsyncDisposable {
         if (n === null) break;
         for (let i = 0; i < n; i++) this.received.push(buf[i]);
         for (const e of this.#parser.push(buf.slice(0, n))) {
-          if (e.kind === "packet") this.#packets.push(e.packet);
+          if (e.kind === "packet") this.#inbox.push(e.packet);
           else this.parseError = e.message;
         }
-        this.#wake();
       }
     } catch { /* reset by peer counts as closed */ }
-    this.#closed = true;
-    this.#wake();
-  }
-
-  #wake(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const f of w) f();
+    this.#inbox.close();
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -105,15 +96,8 @@ export class RawMqtt implements AsyncDisposable {
   }
 
   /** The next packet; fails after `timeoutMs` or if the connection closes first. */
-  async next(timeoutMs = 5000): Promise<MqttPacket> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#packets.length === 0) {
-      if (this.#closed) throw new Error("Connection closed while waiting for a packet");
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No packet within ${timeoutMs} ms`);
-      await this.#wait(left);
-    }
-    return this.#packets.shift()!;
+  next(timeoutMs = 5000): Promise<MqttPacket> {
+    return this.#inbox.take(undefined, timeoutMs);
   }
 
   /** The next packet, which must be of `type`. */
@@ -127,39 +111,13 @@ export class RawMqtt implements AsyncDisposable {
   }
 
   /** Resolves true when the broker closes the connection within `timeoutMs`. */
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await this.#wait(left);
-    }
-    return true;
+  waitClosed(timeoutMs = 5000): Promise<boolean> {
+    return this.#inbox.waitClosed(timeoutMs);
   }
 
   /** Packets that arrive within `ms` (for asserting that nothing more comes). */
-  async collectFor(ms: number): Promise<MqttPacket[]> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.#closed) break;
-      await this.#wait(left);
-    }
-    return this.#packets.splice(0);
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve();
-      }, ms);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      this.#waiters.push(done);
-    });
+  collectFor(ms: number): Promise<MqttPacket[]> {
+    return this.#inbox.collectFor(ms);
   }
 
   async close(): Promise<void> {

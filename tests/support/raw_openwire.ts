@@ -18,6 +18,7 @@ import {
   type WireFormatInfo,
   type WireFormatOptions,
 } from "../../src/protocol/openwire/codec.ts";
+import { Inbox } from "./inbox.ts";
 
 export interface RawOpenWireOptions {
   /** What this client advertises (Java client defaults otherwise). */
@@ -30,9 +31,7 @@ export class RawOpenWire implements AsyncDisposable {
   readonly conn: Deno.TcpConn;
   readonly #reader = new OpenWireReader();
   readonly #ours: WireFormatInfo;
-  readonly #commands: DataStructure[] = [];
-  #waiters: (() => void)[] = [];
-  #closed = false;
+  readonly #inbox = new Inbox<DataStructure>({ awaited: "a command", missing: "matching command" });
   #format: NegotiatedWireFormat | undefined;
   #cache: OpenWireEncodeCache | undefined;
   #nextCommandId = 1;
@@ -80,7 +79,7 @@ export class RawOpenWire implements AsyncDisposable {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#inbox.closed;
   }
 
   async #read(): Promise<void> {
@@ -90,11 +89,9 @@ export class RawOpenWire implements AsyncDisposable {
         const n = await this.conn.read(buf);
         if (n === null) break;
         this.#accept(this.#reader.push(buf.subarray(0, n)));
-        this.#wake();
       }
     } catch { /* reset by peer counts as closed */ }
-    this.#closed = true;
-    this.#wake();
+    this.#inbox.close();
   }
 
   #accept(events: ReturnType<OpenWireReader["push"]>): void {
@@ -110,14 +107,8 @@ export class RawOpenWire implements AsyncDisposable {
         this.#accept(this.#reader.setFormat(this.#format));
         continue;
       }
-      this.#commands.push(e.command);
+      this.#inbox.push(e.command);
     }
-  }
-
-  #wake(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const f of w) f();
   }
 
   write(bytes: Uint8Array): Promise<void> {
@@ -153,46 +144,18 @@ export class RawOpenWire implements AsyncDisposable {
   }
 
   /** The first received command that matches; fails after `timeoutMs` or on close. */
-  async take(match: (d: DataStructure) => boolean, timeoutMs = 5000): Promise<DataStructure> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.#commands.findIndex(match);
-      if (i >= 0) return this.#commands.splice(i, 1)[0];
-      if (this.#closed) throw new Error("Connection closed while waiting for a command");
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No matching command within ${timeoutMs} ms`);
-      await this.#wait(left);
-    }
+  take(match: (d: DataStructure) => boolean, timeoutMs = 5000): Promise<DataStructure> {
+    return this.#inbox.take(match, timeoutMs);
   }
 
   /** Everything received and not taken yet. */
   drain(): DataStructure[] {
-    return this.#commands.splice(0);
+    return this.#inbox.drain();
   }
 
   /** Resolves true when the broker closes the connection within `timeoutMs`. */
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await this.#wait(left);
-    }
-    return true;
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve();
-      }, ms);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      this.#waiters.push(done);
-    });
+  waitClosed(timeoutMs = 5000): Promise<boolean> {
+    return this.#inbox.waitClosed(timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  * bounded wait, so a test can check frames, ERRORs and closes byte by byte.
  */
 import { type StompFrame, StompParser } from "../../src/protocol/stomp/codec.ts";
+import { Inbox } from "./inbox.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -18,9 +19,7 @@ export interface RawFrame {
 export class RawStomp implements AsyncDisposable {
   readonly conn: Deno.TcpConn;
   readonly #parser = new StompParser();
-  readonly #frames: RawFrame[] = [];
-  #waiters: (() => void)[] = [];
-  #closed = false;
+  readonly #inbox = new Inbox<RawFrame>({ awaited: "a frame", missing: "frame" });
   heartbeats = 0;
   /** Everything received so far, decoded as UTF-8: for asserting exact header bytes on the wire. */
   transcript = "";
@@ -47,7 +46,7 @@ export class RawStomp implements AsyncDisposable {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#inbox.closed;
   }
 
   async #read(): Promise<void> {
@@ -58,20 +57,15 @@ export class RawStomp implements AsyncDisposable {
         if (n === null) break;
         this.transcript += this.#transcriptDecoder.decode(buf.subarray(0, n), { stream: true });
         for (const e of this.#parser.push(buf.slice(0, n))) {
-          if (e.kind === "frame") this.#frames.push(toRaw(e.frame));
-          else if (e.kind === "heartbeat") this.heartbeats++;
+          if (e.kind === "frame") this.#inbox.push(toRaw(e.frame));
+          else if (e.kind === "heartbeat") {
+            this.heartbeats++;
+            this.#inbox.notify();
+          }
         }
-        this.#wake();
       }
     } catch { /* reset by peer counts as closed */ }
-    this.#closed = true;
-    this.#wake();
-  }
-
-  #wake(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const f of w) f();
+    this.#inbox.close();
   }
 
   write(bytes: Uint8Array | string): Promise<void> {
@@ -94,62 +88,24 @@ export class RawStomp implements AsyncDisposable {
   }
 
   /** The next frame; fails after `timeoutMs` or if the connection closes first. */
-  async next(timeoutMs = 5000): Promise<RawFrame> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#frames.length === 0) {
-      if (this.#closed) throw new Error("Connection closed while waiting for a frame");
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No frame within ${timeoutMs} ms`);
-      await this.#wait(left);
-    }
-    return this.#frames.shift()!;
+  next(timeoutMs = 5000): Promise<RawFrame> {
+    return this.#inbox.take(undefined, timeoutMs);
   }
 
   /** Resolves true when the broker closes the connection within `timeoutMs`. */
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await this.#wait(left);
-    }
-    return true;
+  waitClosed(timeoutMs = 5000): Promise<boolean> {
+    return this.#inbox.waitClosed(timeoutMs);
   }
 
   /** Resolves true once `heartbeats` has reached `count` within `timeoutMs`. */
   async waitHeartbeats(count: number, timeoutMs = 5000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.heartbeats < count) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.#closed) return false;
-      await this.#wait(left);
-    }
-    return true;
+    await this.#inbox.until(() => this.heartbeats >= count || this.#inbox.closed, timeoutMs);
+    return this.heartbeats >= count;
   }
 
   /** Frames that arrive within `ms` (for asserting that nothing more comes). */
-  async collectFor(ms: number): Promise<RawFrame[]> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.#closed) break;
-      await this.#wait(left);
-    }
-    return this.#frames.splice(0);
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve();
-      }, ms);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      this.#waiters.push(done);
-    });
+  collectFor(ms: number): Promise<RawFrame[]> {
+    return this.#inbox.collectFor(ms);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import { BrokerError } from "../../broker/errors.ts";
 import type { BrokerSession, ConnectionListener, ConsumerInfo, Delivery } from "../../broker/types.ts";
 import type { Message } from "../../message/message.ts";
 import { FrameWriter } from "../../transport/frame_writer.ts";
+import { OutstandingCalls } from "../../transport/outstanding_calls.ts";
 import type { ByteStream, ConnectionContext } from "../../transport/protocol.ts";
 import { type MqttAuthenticator, type MqttAuthResult, rejectingAuthenticator } from "./auth.ts";
 import {
@@ -169,8 +170,7 @@ export class MqttConnection implements MqttSessionHolder {
   #ackTail: Promise<void> = Promise.resolve();
   #messageSeq = 0;
   #consumerSeq = 0;
-  #outstanding = 0;
-  #drained: (() => void) | undefined;
+  readonly #outstanding = new OutstandingCalls({ maxCalls: MAX_OUTSTANDING_CALLS });
   #lastRead = Date.now();
   #timers: ReturnType<typeof setTimeout>[] = [];
   #head = new Uint8Array(0);
@@ -266,9 +266,7 @@ export class MqttConnection implements MqttSessionHolder {
           return;
         }
       }
-      if (this.#outstanding > MAX_OUTSTANDING_CALLS) {
-        await new Promise<void>((resolve) => this.#drained = resolve);
-      }
+      if (this.#outstanding.overLimit) await this.#outstanding.whenDrained();
     }
   }
 
@@ -610,7 +608,7 @@ export class MqttConnection implements MqttSessionHolder {
       { messageId: this.#nextMessageId(), now: Date.now() },
     );
     const sent = session.send(message);
-    this.#track(sent);
+    this.#outstanding.track(sent);
     this.#acknowledgePublish(packet.qos, packetId, sent);
   }
 
@@ -675,7 +673,7 @@ export class MqttConnection implements MqttSessionHolder {
     const subscriptionId = packet.properties?.subscriptionIdentifier;
     const added = packet.subscriptions.map((s) => this.#subscribe(s, subscriptionId, this.#persistent));
     const done = Promise.all(added);
-    this.#track(done);
+    this.#outstanding.track(done);
     const codes = await done;
     if (this.#closed || this.#closing) return;
     this.#write({ type: "suback", packetId: packet.packetId, reasonCodes: codes.map((c) => c.code) });
@@ -822,7 +820,7 @@ export class MqttConnection implements MqttSessionHolder {
       }
     });
     const done = Promise.all(results);
-    this.#track(done);
+    this.#outstanding.track(done);
     const codes = await done;
     if (this.#closed || this.#closing) return;
     this.#write({
@@ -908,7 +906,7 @@ export class MqttConnection implements MqttSessionHolder {
     const session = this.#session;
     if (!session || !this.#byConsumer.has(consumerId)) return;
     const acked = session.ack({ consumerId, messageId, kind: "individual" });
-    this.#track(acked);
+    this.#outstanding.track(acked);
     acked.catch((err) => this.#ctx.log.debug(`Ack of ${messageId} failed: ${err}`));
   }
 
@@ -1029,9 +1027,7 @@ export class MqttConnection implements MqttSessionHolder {
     for (const sub of this.#byConsumer.values()) {
       for (const d of sub.waiting.splice(0)) d.written?.();
     }
-    const resume = this.#drained;
-    this.#drained = undefined;
-    resume?.();
+    this.#outstanding.release();
   }
 
   /** After the read loop: the Will, the session's fate, then the broker session. */
@@ -1121,20 +1117,6 @@ export class MqttConnection implements MqttSessionHolder {
 
   #nextMessageId(): string {
     return `${this.#ctx.connectionId}:1:1:${++this.#messageSeq}`;
-  }
-
-  /** Counts a broker call until it settles, so the reader can pause when too many pile up. */
-  #track(p: Promise<unknown>): void {
-    this.#outstanding++;
-    const settle = () => {
-      this.#outstanding--;
-      if (this.#drained && this.#outstanding <= MAX_OUTSTANDING_CALLS / 2) {
-        const resume = this.#drained;
-        this.#drained = undefined;
-        resume();
-      }
-    };
-    p.then(settle, settle);
   }
 }
 

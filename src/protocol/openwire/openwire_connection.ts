@@ -15,6 +15,7 @@ import { BrokerError } from "../../broker/errors.ts";
 import type { BrokerSession, ConnectionListener, Delivery } from "../../broker/types.ts";
 import type { Logger } from "../../log.ts";
 import { FrameWriter } from "../../transport/frame_writer.ts";
+import { OutstandingCalls } from "../../transport/outstanding_calls.ts";
 import type { ByteStream, ConnectionContext } from "../../transport/protocol.ts";
 import type { BaseCommand, DataStructure, WireFormatInfo } from "./commands.ts";
 import { encodeCommand } from "./_frame.ts";
@@ -80,8 +81,7 @@ export class OpenWireConnection implements HandlerContext {
   #monitor: InactivityMonitor | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
-  #outstanding = 0;
-  #drained: (() => void) | undefined;
+  readonly #outstanding = new OutstandingCalls({ maxCalls: MAX_OUTSTANDING_CALLS });
   /** True while the read loop waits on purpose (backpressure or an ordering barrier). */
   #paused = false;
 
@@ -170,16 +170,7 @@ export class OpenWireConnection implements HandlerContext {
   }
 
   track(op: Promise<unknown>): void {
-    this.#outstanding++;
-    const settle = () => {
-      this.#outstanding--;
-      if (this.#drained && this.#outstanding <= MAX_OUTSTANDING_CALLS / 2) {
-        const resume = this.#drained;
-        this.#drained = undefined;
-        resume();
-      }
-    };
-    op.then(settle, settle);
+    this.#outstanding.track(op);
   }
 
   async shutdown(reason: string): Promise<void> {
@@ -205,9 +196,9 @@ export class OpenWireConnection implements HandlerContext {
       if (this.#greeting !== undefined && !this.#checkGreeting(buffer.subarray(0, n))) return;
       // The reader copies what it keeps, so the buffer can be reused.
       if (!await this.#handle(this.#reader.push(buffer.subarray(0, n)))) return;
-      if (this.#outstanding > MAX_OUTSTANDING_CALLS && !this.#closed) {
+      if (this.#outstanding.overLimit && !this.#closed) {
         this.#paused = true;
-        await new Promise<void>((resolve) => this.#drained = resolve);
+        await this.#outstanding.whenDrained();
         this.#paused = false;
       }
     }
@@ -458,9 +449,7 @@ export class OpenWireConnection implements HandlerContext {
     try {
       this.#stream.close();
     } catch { /* already closed */ }
-    const resume = this.#drained;
-    this.#drained = undefined;
-    resume?.();
+    this.#outstanding.release();
   }
 
   async #cleanup(): Promise<void> {

@@ -11,6 +11,7 @@ import { BrokerError } from "../../broker/errors.ts";
 import type { AckInfo, BrokerSession, ConsumerInfo, Delivery } from "../../broker/types.ts";
 import type { Destination } from "../../message/destination.ts";
 import { FrameWriter } from "../../transport/frame_writer.ts";
+import { OutstandingCalls } from "../../transport/outstanding_calls.ts";
 import type { ByteStream, ConnectionContext } from "../../transport/protocol.ts";
 import {
   DEFAULT_STOMP_LIMITS,
@@ -75,9 +76,10 @@ export class StompConnection {
   #closed = false;
   #messageSeq = 0;
   #ackSeq = 0;
-  #outstanding = 0;
-  #outstandingBytes = 0;
-  #drained: (() => void) | undefined;
+  readonly #outstanding = new OutstandingCalls({
+    maxCalls: MAX_OUTSTANDING_CALLS,
+    maxBytes: MAX_OUTSTANDING_BYTES,
+  });
   #lastRead = Date.now();
   #timers: ReturnType<typeof setTimeout>[] = [];
 
@@ -149,9 +151,7 @@ export class StompConnection {
           this.#sendError(err, header(event.frame, "receipt"));
         }
       }
-      if (this.#outstanding > MAX_OUTSTANDING_CALLS || this.#outstandingBytes > MAX_OUTSTANDING_BYTES) {
-        await new Promise<void>((resolve) => this.#drained = resolve);
-      }
+      if (this.#outstanding.overLimit) await this.#outstanding.whenDrained();
     }
   }
 
@@ -305,7 +305,7 @@ export class StompConnection {
     };
     this.#subscriptions.set(id, sub);
     const added = session.addConsumer(info);
-    this.#track(added);
+    this.#outstanding.track(added);
     const receipt = header(frame, "receipt");
     added.then(
       () => {
@@ -445,7 +445,7 @@ export class StompConnection {
     const session = this.#session;
     if (!session || !this.#subscriptions.has(sub.id)) return;
     const acked = session.ack({ consumerId: sub.id, messageId, kind: "individual" });
-    this.#track(acked);
+    this.#outstanding.track(acked);
     acked.catch((err) => this.#ctx.log.debug(`Auto ack of ${messageId} failed: ${err}`));
   }
 
@@ -508,27 +508,8 @@ export class StompConnection {
     return value;
   }
 
-  /** Counts a broker call until it settles, so the reader can pause when too many pile up. */
-  #track(p: Promise<unknown>, bytes = 0): void {
-    this.#outstanding++;
-    this.#outstandingBytes += bytes;
-    const settle = () => {
-      this.#outstanding--;
-      this.#outstandingBytes -= bytes;
-      if (
-        this.#drained && this.#outstanding <= MAX_OUTSTANDING_CALLS / 2 &&
-        this.#outstandingBytes <= MAX_OUTSTANDING_BYTES / 2
-      ) {
-        const resume = this.#drained;
-        this.#drained = undefined;
-        resume();
-      }
-    };
-    p.then(settle, settle);
-  }
-
   #withReceipt(frame: StompFrame, op: Promise<void>, bytes = 0): void {
-    this.#track(op, bytes);
+    this.#outstanding.track(op, bytes);
     const receipt = header(frame, "receipt");
     op.then(
       () => {
@@ -602,9 +583,7 @@ export class StompConnection {
     try {
       this.#stream.close();
     } catch { /* already closed */ }
-    const resume = this.#drained;
-    this.#drained = undefined;
-    resume?.();
+    this.#outstanding.release();
   }
 
   async #cleanup(): Promise<void> {
