@@ -50,11 +50,14 @@ async function start(args: string[]): Promise<number> {
     console.error(`Unknown log level '${level}' (accepted: debug, info, warn, error)`);
     return 2;
   }
-  // Listen for signals before starting, so a signal right after "started" still stops gracefully.
+  // Listen for signals before starting: a signal right after "started" still stops gracefully,
+  // and one while start-up waits (a slave waiting for the store lock) ends the wait.
+  const aborter = new AbortController();
   const stopRequested = new Promise<void>((resolve) => {
     const stop = () => {
       Deno.removeSignalListener("SIGINT", stop);
       Deno.removeSignalListener("SIGTERM", stop);
+      aborter.abort(new Error("Stopped by a signal while starting"));
       resolve();
     };
     Deno.addSignalListener("SIGINT", stop);
@@ -62,8 +65,12 @@ async function start(args: string[]): Promise<number> {
   });
   let broker: Broker;
   try {
-    broker = await Broker.start(values.config!, { logLevel: level });
+    broker = await Broker.start(values.config!, { logLevel: level, signal: aborter.signal });
   } catch (err: unknown) {
+    if (aborter.signal.aborted) {
+      log.info("Stopped before the broker finished starting");
+      return 0;
+    }
     if (err instanceof ConfigError) log.error((err as ConfigError).message);
     else log.error("Broker failed to start", err instanceof Error ? err.message : err);
     return 1;

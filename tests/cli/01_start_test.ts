@@ -65,10 +65,20 @@ Deno.test("cli: the issue's five connectors load: STOMP starts, the others are r
   await using proc = spawnBroker(["start", "--config", config]);
   await proc.waitFor(/Broker test-broker started/);
   // Every connector is accounted for: it listens, or it is reported as not available yet.
-  const schemes: Record<string, string> = { openwire: "tcp", amqp: "amqp", stomp: "stomp", mqtt: "mqtt", ws: "ws" };
+  const schemes: Record<string, string> = {
+    openwire: "tcp",
+    amqp: "amqp",
+    stomp: "stomp",
+    mqtt: "mqtt",
+    ws: "ws",
+  };
   for (const [name, scheme] of Object.entries(schemes)) {
-    const listening = new RegExp(`Listening for connections at: ${scheme}://0\\.0\\.0\\.0:\\d+`).test(proc.output());
-    const reported = new RegExp(`Transport connector ${name} \\(.*\\) is not available yet`).test(proc.output());
+    const listening = new RegExp(`Listening for connections at: ${scheme}://0\\.0\\.0\\.0:\\d+`).test(
+      proc.output(),
+    );
+    const reported = new RegExp(`Transport connector ${name} \\(.*\\) is not available yet`).test(
+      proc.output(),
+    );
     assert.ok(listening !== reported, `${name}: listening=${listening}, reported unavailable=${reported}`);
   }
   assert.match(proc.output(), /Listening for connections at: stomp:\/\/0\.0\.0\.0:\d+/);

@@ -287,10 +287,15 @@ export class StompLoad {
     pump();
   }
 
-  /** Resolves once `n` sends of this load have been confirmed. */
+  /** Resolves once `n` sends of this load have been confirmed; rejects if every producer is cut off first. */
   receipts(n: number): Promise<void> {
     if (this.#confirmed >= n) return Promise.resolve();
-    return new Promise((resolve) => this.#receiptWaiters.push({ n, resolve }));
+    return new Promise((resolve, reject) => {
+      this.#receiptWaiters.push({ n, resolve });
+      Promise.all(this.#peers.map((p) => p.closed)).then(() =>
+        reject(new Error(`Every producer connection ended after ${this.#confirmed} of ${n} receipts`))
+      );
+    });
   }
 
   /**

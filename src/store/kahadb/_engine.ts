@@ -204,6 +204,12 @@ export class KahaDBEngine {
             `checkpoint was interrupted)`,
         );
       }
+      if (opened.fresh && this.#journal.fileIds().length > 0) {
+        // The operator deleted the index (or lost it): say why start-up replays the whole journal.
+        this.#log.info(
+          `KahaDB store ${this.directory} has no index (db.data); rebuilding it from the journal`,
+        );
+      }
       if (!opened.fresh && !this.#o.forceRecoverIndex) {
         const result = readIndex(this.#pages, this.#index, this.#persist, (l) => this.#readCommand(l));
         if (!opened.freeListLoaded) this.#pages.setFreeFromReachable(result.reachable);
