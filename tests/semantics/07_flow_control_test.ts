@@ -171,3 +171,31 @@ Deno.test("a held SEND (with receipt) does not hold back the same connection's A
     ["ack-a", "c", "r-c"],
   );
 });
+
+Deno.test("producerFlowControl=false: non-persistent overflow spills to temp storage; every body arrives intact", async () => {
+  const dataDirectory = await Deno.makeTempDir({ prefix: "amq-spill-" });
+  try {
+    await using b = await startTestBroker({
+      configure: (config) => {
+        config.dataDirectory = dataDirectory;
+        config.policyEntries = [
+          queuePolicy("spill.>", { memoryLimit: 64 * KiB, producerFlowControl: false }),
+        ];
+      },
+    });
+    await using producer = await RawStomp.connect(b.stompPort);
+    const bodies = Array.from(
+      { length: 32 },
+      (_, i) => `${i}:`.padEnd(16 * KiB, String.fromCharCode(97 + (i % 26))),
+    );
+    // With flow control off nothing is held: every RECEIPT comes back although 512 KiB exceed the 64 KiB limit.
+    await sendAll(producer, "/queue/spill.stomp", bodies);
+    const used = b.broker.service.systemUsage.used;
+    assert.ok(used < 128 * KiB, `only headers of spilled messages stay in memory (used ${used} bytes)`);
+    await using consumer = await RawStomp.connect(b.stompPort);
+    await subscribe(consumer, "s", "/queue/spill.stomp");
+    assert.deepEqual(await nextBodies(consumer, 32), bodies);
+  } finally {
+    await Deno.remove(dataDirectory, { recursive: true });
+  }
+});
