@@ -51,6 +51,8 @@ export type CoreToConnector =
     connectorIndex: number;
     /** Resident bytes above which the worker collects dead message bodies at once. */
     rssBudget: number;
+    /** The broker's `<sslContext>` attributes (keyStore, …), for TLS connectors. */
+    sslContext?: Record<string, string>;
   }
   | { k: "reply"; id: number; value?: unknown; error?: SerializedError }
   | { k: "deliver"; conn: string; consumerId: string; message: Message }

@@ -110,6 +110,7 @@ export class Broker implements AsyncDisposable {
           brokerName: config.brokerName,
           logLevel: logLevel(),
           rssBudget,
+          sslContext: config.sslContext?.attributes,
         })
       ),
     );

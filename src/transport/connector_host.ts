@@ -28,7 +28,13 @@ export class ConnectorStartError extends Error {
 export function startConnector(
   gateway: BrokerGateway,
   connector: TransportConnectorConfig,
-  options: { connectorIndex: number; brokerName: string; logLevel: LogLevel; rssBudget: number },
+  options: {
+    connectorIndex: number;
+    brokerName: string;
+    logLevel: LogLevel;
+    rssBudget: number;
+    sslContext?: Record<string, string>;
+  },
 ): Promise<ConnectorHandle> {
   const log = logger(connector.name);
   const worker = new Worker(new URL("./connector_worker.ts", import.meta.url), { type: "module" });
@@ -80,6 +86,7 @@ export function startConnector(
       brokerName: options.brokerName,
       connectorIndex: options.connectorIndex,
       rssBudget: options.rssBudget,
+      sslContext: options.sslContext,
     });
   });
 }

@@ -22,8 +22,16 @@ self.onmessage = (event: MessageEvent<CoreToConnector[]>) => {
     if (command.k === "init") {
       setLogLevel(command.logLevel);
       configureProcessMemoryPressure(command.rssBudget);
-      const serve = command.connector.uri.protocol === "ws" ? serveWebSocketConnector : serveConnector;
-      serve(gateway, command.connector, command.connectorIndex, command.brokerName).then(
+      const serving = command.connector.uri.protocol === "ws"
+        ? serveWebSocketConnector(
+          gateway,
+          command.connector,
+          command.connectorIndex,
+          command.brokerName,
+          command.sslContext,
+        )
+        : serveConnector(gateway, command.connector, command.connectorIndex, command.brokerName);
+      serving.then(
         (served) => {
           stop = served.stop;
           port.post({ k: "listening", hostname: served.hostname, port: served.port });

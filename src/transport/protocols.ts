@@ -20,8 +20,7 @@ export function protocolFor(protocol: TransportUri["protocol"]): ProtocolHandler
 }
 
 export function isProtocolAvailable(uri: TransportUri): boolean {
-  // ws (STOMP and MQTT over WebSocket) has a listener of its own (ws_listener.ts). wss is
-  // let through so that its worker refuses to start with an error naming what is missing.
+  // ws and wss (STOMP and MQTT over WebSocket) have a listener of their own (ws_listener.ts).
   if (uri.protocol === "ws") return true;
   return PROTOCOLS[uri.protocol] !== undefined && !uri.tls;
 }

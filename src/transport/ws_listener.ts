@@ -57,17 +57,17 @@ export function serveWebSocketConnector(
   connector: TransportConnectorConfig,
   connectorIndex: number,
   brokerName?: string,
+  sslContext?: Record<string, string>,
 ): Promise<ServedConnector> {
   const log = logger(connector.name);
   const uri = connector.uri;
+  let tls: { cert: string; key: string } | undefined;
   if (uri.tls) {
-    return Promise.reject(
-      new Error(
-        `Transport connector ${connector.name} (${uri.raw}): wss:// is not supported yet. It needs a TLS ` +
-          `certificate and private key in PEM form, and reading them from <sslContext> (a Java keyStore) is not ` +
-          `implemented; use ws:// behind a TLS-terminating proxy, or stomp+ssl/mqtt+ssl when they land`,
-      ),
-    );
+    try {
+      tls = readTlsMaterial(connector, sslContext);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   const max = uri.maximumConnections ?? Number.POSITIVE_INFINITY;
   const abort = new AbortController();
@@ -131,6 +131,7 @@ export function serveWebSocketConnector(
       server = Deno.serve({
         hostname: uri.host,
         port: uri.port,
+        ...(tls ?? {}),
         signal: abort.signal,
         onListen: () => {},
         onError: (err) => {
@@ -165,4 +166,49 @@ export function serveWebSocketConnector(
       },
     });
   });
+}
+
+/**
+ * wss:// needs a certificate and its private key in PEM form: from the URI's
+ * `transport.certFile` and `transport.keyFile`, or from `<sslContext keyStore=…>`
+ * when that file is PEM holding both. A Java keystore (JKS/PKCS12) cannot be
+ * read here; the error says how to convert it.
+ */
+function readTlsMaterial(
+  connector: TransportConnectorConfig,
+  sslContext: Record<string, string> | undefined,
+): { cert: string; key: string } {
+  const options = connector.uri.transport;
+  const where = `Transport connector ${connector.name} (${connector.uri.raw})`;
+  const read = (path: string, what: string) => {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch (err) {
+      throw new Error(
+        `${where}: cannot read the ${what} file ${path}: ${err instanceof Error ? err.message : err}`,
+      );
+    }
+  };
+  if (options.certFile !== undefined || options.keyFile !== undefined) {
+    if (options.certFile === undefined || options.keyFile === undefined) {
+      throw new Error(`${where}: give both transport.certFile and transport.keyFile (PEM files)`);
+    }
+    return { cert: read(options.certFile, "certificate"), key: read(options.keyFile, "private key") };
+  }
+  const keyStore = sslContext?.keyStore;
+  if (keyStore !== undefined) {
+    const pem = read(keyStore, "keyStore");
+    const cert = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    const key = pem.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/);
+    if (cert && key) return { cert: cert.join("\n"), key: key[0] };
+    throw new Error(
+      `${where}: the <sslContext> keyStore ${keyStore} is not a PEM file with a certificate and a private key. ` +
+        `Java keystores cannot be read here; convert it (keytool -importkeystore to PKCS12, then ` +
+        `openssl pkcs12 -nodes) or set transport.certFile and transport.keyFile on the uri`,
+    );
+  }
+  throw new Error(
+    `${where}: wss:// needs a certificate and private key: set transport.certFile and transport.keyFile ` +
+      `(PEM) on the uri, or an <sslContext keyStore="…pem"/> holding both`,
+  );
 }
