@@ -101,6 +101,6 @@ Deno.test("wss:// refuses to start, naming what is missing", async () => {
   config.transportConnectors = [{ name: "secure-ws", uri: parseTransportUri("wss://127.0.0.1:0") }];
   await assert.rejects(
     Broker.start(config, { logLevel: "silent" }),
-    /secure-ws.*wss:\/\/ is not supported yet.*certificate and private key/,
+    /secure-ws.*wss:\/\/ needs a certificate and private key: set transport\.certFile and transport\.keyFile/,
   );
 });

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { parseTransportUri } from "../../src/config/mod.ts";
-import { ConnectorStartError } from "../../src/transport/connector_host.ts";
 import { startTestBroker } from "../support/broker.ts";
 
 const CLIENT = new URL("./wss_stomp_client.ts", import.meta.url).pathname;
@@ -101,16 +100,4 @@ Deno.test("wss: STOMP over TLS WebSocket with a PEM certificate from transport.c
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("wss: without a certificate the connector refuses to start and says what it needs", async () => {
-  await assert.rejects(
-    startTestBroker({
-      configure: (config) => {
-        config.transportConnectors.push({ name: "wss", uri: parseTransportUri("wss://127.0.0.1:0") });
-      },
-    }),
-    (e: unknown) =>
-      e instanceof ConnectorStartError && /transport\.certFile and transport\.keyFile/.test(e.message),
-  );
 });
