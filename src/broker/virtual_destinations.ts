@@ -3,25 +3,22 @@
  * also copied to `Consumer.<group>.<topic>` queues) and composite destinations
  * configured in activemq.xml (a destination that forwards to others).
  */
-import type { CompositeDestinationConfig, VirtualTopicConfig } from "../config/mod.ts";
+import {
+  type CompositeDestinationConfig,
+  VIRTUAL_TOPIC_DEFAULTS,
+  type VirtualTopicConfig,
+} from "../config/mod.ts";
 import { type Destination, qualifiedName } from "../message/destination.ts";
 import type { Message } from "../message/message.ts";
 import { BrokerError } from "./errors.ts";
 import { parseSelector, type Selector } from "./selector/mod.ts";
 import { wildcardMatches } from "./wildcard.ts";
 
-/** ActiveMQ's virtual topic when none is configured (and useVirtualTopics is on). */
-export const DEFAULT_VIRTUAL_TOPIC: VirtualTopicConfig = {
-  name: "VirtualTopic.>",
-  prefix: "Consumer.*.",
-  postfix: "",
-  selectorAware: false,
-  local: false,
-  concurrentSend: false,
-  transactedSend: false,
-  dropOnResourceLimit: false,
-  setOriginalDestination: true,
-};
+/**
+ * ActiveMQ's virtual topic when none is configured (and useVirtualTopics is on):
+ * the bean's defaults, on `VirtualTopic.>` only.
+ */
+export const DEFAULT_VIRTUAL_TOPIC: VirtualTopicConfig = { ...VIRTUAL_TOPIC_DEFAULTS, name: "VirtualTopic.>" };
 
 export class VirtualTopic {
   readonly config: VirtualTopicConfig;

@@ -3,7 +3,7 @@ import type { CompositeDestinationConfig, ForwardTarget, VirtualTopicConfig } fr
 import type { XmlElement } from "./xml_tree.ts";
 
 /** Defaults of ActiveMQ's VirtualTopic bean: a `<virtualTopic>` without name covers every topic. */
-const VIRTUAL_TOPIC_DEFAULTS: Omit<VirtualTopicConfig, "location"> = {
+export const VIRTUAL_TOPIC_DEFAULTS: Omit<VirtualTopicConfig, "location"> = {
   name: ">",
   prefix: "Consumer.*.",
   postfix: "",

@@ -39,3 +39,4 @@ export {
   type VirtualTopicConfig,
 } from "./broker_config.ts";
 export { parseByteSize } from "./byte_size.ts";
+export { VIRTUAL_TOPIC_DEFAULTS } from "./_destination_interceptors.ts";
