@@ -4,6 +4,7 @@
  * well-behaved client keeps exchanging messages.
  */
 import assert from "node:assert/strict";
+import { rng as prng } from "../support/random.ts";
 import { startTestBroker } from "../support/broker.ts";
 import { RawStomp } from "../support/raw_stomp.ts";
 import { expectErrorThenClose, expectMessage, subscribe } from "./_helpers.ts";
@@ -97,16 +98,6 @@ Deno.test("an oversized frame closes only its own connection", async () => {
 
 const GARBAGE_CONNECTIONS = 1000;
 const BATCH = 100;
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Garbage of several kinds. Every kind ends in a way that makes the broker

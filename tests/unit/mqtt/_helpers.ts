@@ -162,31 +162,7 @@ export function expectPacket(p: MqttParser, input: Uint8Array): MqttPacket {
 // ---------------------------------------------------------------------------------------
 // Randomness, for the split and fuzz tests.
 
-/** mulberry32: a small seeded generator, so failures reproduce. */
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function pick<T>(r: () => number, items: readonly T[]): T {
-  return items[Math.floor(r() * items.length)];
-}
-
-export function randomSplits(r: () => number, input: Uint8Array): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let at = 0;
-  while (at < input.length) {
-    const size = r() < 0.3 ? 1 + Math.floor(r() * 4) : 1 + Math.floor(r() * input.length);
-    chunks.push(input.slice(at, at + size));
-    at += size;
-  }
-  return chunks;
-}
+export { pick, randomSplits, rng } from "../../support/random.ts";
 
 /** Feeds `chunks` one by one and collects every event. */
 export function pushAll(p: MqttParser, chunks: Uint8Array[]): MqttParseEvent[] {

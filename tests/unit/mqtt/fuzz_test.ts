@@ -10,6 +10,7 @@ import {
 } from "../../../src/protocol/mqtt/codec.ts";
 import { bytes, packets, pick, randomSplits, rng, VERSIONS } from "./_helpers.ts";
 import { randomConversation } from "./_random.ts";
+import { mutate as mutateBytes } from "../../support/random.ts";
 
 const REASON_CODES = new Set([0x81, 0x82, 0x84, 0x85, 0x95]);
 
@@ -19,49 +20,27 @@ function newParser(side: MqttSide, version: MqttVersion, maxPacketSize?: number)
   return p;
 }
 
+/** MQTT's special bytes: packet types and flags, lengths, topic separators and wildcards. */
+const INTERESTING = [
+  0x00,
+  0x01,
+  0x02,
+  0x7f,
+  0x80,
+  0xff,
+  0xc0,
+  0xed,
+  0x23,
+  0x2b,
+  0x2f,
+  0x26,
+  0x0b,
+  0x10,
+  0x30,
+];
+
 function mutate(r: () => number, input: Uint8Array): Uint8Array {
-  const out = Array.from(input);
-  const edits = 1 + Math.floor(r() * 4);
-  for (let e = 0; e < edits; e++) {
-    const at = Math.floor(r() * (out.length + 1));
-    const interesting = [
-      0x00,
-      0x01,
-      0x02,
-      0x7f,
-      0x80,
-      0xff,
-      0xc0,
-      0xed,
-      0x23,
-      0x2b,
-      0x2f,
-      0x26,
-      0x0b,
-      0x10,
-      0x30,
-    ];
-    switch (Math.floor(r() * 6)) {
-      case 0:
-        out.length = at; // truncate
-        break;
-      case 1:
-        out[Math.min(at, out.length - 1)] = pick(r, interesting);
-        break;
-      case 2:
-        out[Math.min(at, out.length - 1)] ^= 1 << Math.floor(r() * 8); // flip a bit
-        break;
-      case 3:
-        out.splice(at, 0, pick(r, interesting));
-        break;
-      case 4:
-        out.splice(at, 1 + Math.floor(r() * 8));
-        break;
-      default:
-        out.splice(at, 0, ...Array.from({ length: Math.floor(r() * 20) }, () => Math.floor(r() * 256)));
-    }
-  }
-  return new Uint8Array(out.filter((b) => b !== undefined));
+  return mutateBytes(r, input, { interesting: INTERESTING, flipBits: true });
 }
 
 function assertWellFormed(events: MqttParseEvent[]): void {

@@ -18,19 +18,8 @@ import {
   type StructSpec,
 } from "../../../src/protocol/openwire/_schema.ts";
 
-export type Rng = () => number;
-
-/** mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { Rng } from "../../support/random.ts";
+export { type Rng, rng } from "../../support/random.ts";
 
 export const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rng, items: readonly T[]): T => items[Math.floor(r() * items.length)];

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rng as prng } from "../../support/random.ts";
 import { parseSelector } from "../../../src/broker/selector/mod.ts";
 import { BrokerError } from "../../../src/broker/errors.ts";
 import type { Message, PropertyValue } from "../../../src/message/message.ts";
@@ -815,18 +816,6 @@ Deno.test("selector: very deep nesting is rejected, not a stack overflow", () =>
 });
 
 // ---- fuzz ----
-
-/** mulberry32: a small deterministic PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkOnlyBrokerErrors(input: string, messages: readonly Message[]): boolean {
   let selector;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { mutate as mutateBytes, pick, randomSplits, rng } from "../../support/random.ts";
 import {
   DEFAULT_STOMP_LIMITS,
   encodeStompFrame,
@@ -509,17 +510,6 @@ Deno.test("after an error the parser is dead and earlier frames of the same push
 // ---------------------------------------------------------------------------------------
 // Fuzz
 
-function rng(seed: number): () => number {
-  // mulberry32
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const COMMANDS = [
   "SEND",
   "MESSAGE",
@@ -534,10 +524,6 @@ const COMMANDS = [
 ];
 const NAME_CHARS = ["a", "b", "z", "-", "_", "1", "é", "✓", "😀", ":", "\\", "\n", "\r", " ", "."];
 const VALUE_CHARS = [...NAME_CHARS, "\t", "/", "\u0000", "€"];
-
-function pick<T>(r: () => number, items: readonly T[]): T {
-  return items[Math.floor(r() * items.length)];
-}
 
 function randomText(r: () => number, chars: string[], max: number): string {
   let s = "";
@@ -576,41 +562,11 @@ function randomFrame(r: () => number, version: StompVersion): StompFrame {
   return { command, headers, body };
 }
 
-function randomSplits(r: () => number, input: Uint8Array): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let at = 0;
-  while (at < input.length) {
-    const size = r() < 0.3 ? 1 + Math.floor(r() * 4) : 1 + Math.floor(r() * input.length);
-    chunks.push(input.slice(at, at + size));
-    at += size;
-  }
-  return chunks;
-}
-
+/** STOMP's special bytes: NUL, EOLs, ':' and '\\', 0xff, a UTF-8 lead byte, space, and one random byte per edit. */
 function mutate(r: () => number, input: Uint8Array): Uint8Array {
-  const out = Array.from(input);
-  const edits = 1 + Math.floor(r() * 4);
-  for (let e = 0; e < edits; e++) {
-    const at = Math.floor(r() * (out.length + 1));
-    const interesting = [0x00, 0x0a, 0x0d, 0x3a, 0x5c, 0xff, 0xc3, 0x20, Math.floor(r() * 256)];
-    switch (Math.floor(r() * 5)) {
-      case 0:
-        out.length = at; // truncate
-        break;
-      case 1:
-        out[Math.min(at, out.length - 1)] = pick(r, interesting);
-        break;
-      case 2:
-        out.splice(at, 0, pick(r, interesting));
-        break;
-      case 3:
-        out.splice(at, 1 + Math.floor(r() * 8));
-        break;
-      default:
-        out.splice(at, 0, ...Array.from({ length: Math.floor(r() * 20) }, () => Math.floor(r() * 256)));
-    }
-  }
-  return new Uint8Array(out.filter((b) => b !== undefined));
+  return mutateBytes(r, input, {
+    interesting: (r) => [0x00, 0x0a, 0x0d, 0x3a, 0x5c, 0xff, 0xc3, 0x20, Math.floor(r() * 256)],
+  });
 }
 
 function assertWellFormed(events: StompParseEvent[]): void {
